@@ -1,11 +1,31 @@
-"""The extraction pipeline, stage by stage (stub: being written)."""
+"""The extraction pipeline, stage by stage.
+
+    read (reader.py) -> clean (clean.py) -> entities (nlp.py, trigger sentences only)
+    -> mentions (mentions.py) -> fold (fold.py) -> assemble (assemble.py)
+
+Each stage takes and returns typed records (records.py). Documents are processed in
+batches so the entity recogniser sees many sentences at once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
-from incidex.records import Document, Incident
+from incidex.assemble import anchored, assemble
+from incidex.clean import clean
+from incidex.fold import fold
+from incidex.gazetteer import get_gazetteer
+from incidex.lexicon import lexicon
+from incidex.mentions import find_mentions
+from incidex.nlp import Entity, entities
+from incidex.places import countries_named
+from incidex.records import CleanDocument, Document, Incident
+
+log = logging.getLogger(__name__)
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:
@@ -22,5 +42,52 @@ def extract(text: str, *, published: dt.date | str | None = None, doc_id: str = 
 
 def extract_documents(docs: Iterable[Document], *, batch_size: int = 32) -> Iterator[tuple[Document, list[Incident]]]:
     """Extract each document in turn; yields ``(document, incidents)`` in input order."""
-    for doc in docs:
-        yield doc, []
+    it = iter(docs)
+    while batch := list(islice(it, batch_size)):
+        cleaned = [clean(d) for d in batch]
+        ents = _entities(cleaned)
+        for i, c in enumerate(cleaned):
+            yield c.document, incidents_of(c, ents[i])
+
+
+def _entities(cleaned: list[CleanDocument]) -> list[dict[int, list[Entity]]]:
+    """Entities of the sentences that can report an incident (the rest are never parsed)."""
+    trigger = lexicon().trigger_any
+    jobs = [(di, si) for di, c in enumerate(cleaned) for si, s in enumerate(c.sentences) if trigger.search(s.text)]
+    out: list[dict[int, list[Entity]]] = [{} for _ in cleaned]
+    texts = [cleaned[di].sentences[si].text for di, si in jobs]
+    for (di, si), ents in zip(jobs, entities(texts), strict=True):
+        base = cleaned[di].sentences[si].start
+        out[di][si] = [Entity(base + e.start, base + e.end, e.label, e.text) for e in ents]
+    return out
+
+
+def document_countries(c: CleanDocument, ents: dict[int, list[Entity]]) -> tuple[str, ...]:
+    """Countries the document names, most often named first: context for place names."""
+    gaz = get_gazetteer()
+    tally: Counter[str] = Counter()
+    for si, s in enumerate(c.sentences):
+        for code in countries_named(s.text, [], gaz):
+            tally[code] += 1
+        for e in ents.get(si, []):
+            if e.label in ("GPE", "NORP"):
+                place = gaz.resolve(e.text)
+                if place is not None and place.kind != "country" and place.population >= 100_000:
+                    tally[place.country] += 0.5  # type: ignore[assignment]
+    return tuple(code for code, _ in tally.most_common())
+
+
+def is_fiction(text: str) -> bool:
+    """A review, a sports report, a story: several distinct signs of fiction in one text."""
+    pattern = lexicon().cues["fiction"]
+    return len({m.group(0).lower() for m in pattern.finditer(text)}) >= 2
+
+
+def incidents_of(c: CleanDocument, ents: dict[int, list[Entity]]) -> list[Incident]:
+    if is_fiction(c.document.text):
+        log.info("%s: reads as fiction or sport; no incidents extracted", c.document.doc_id)
+        return []
+    countries = document_countries(c, ents)
+    mentions = find_mentions(c, ents, countries)
+    groups = fold(mentions, c.document.published)
+    return [assemble(g, c.document, countries) for g in groups if anchored(g)]

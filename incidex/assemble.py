@@ -1,0 +1,180 @@
+"""From a group of mentions to one :class:`Incident`, every field with its evidence.
+
+Rules a careful coder follows: the first figure in the body is the toll unless the text
+updates it ("raising the death toll to eight") or widens it ("up to 19"); headlines only
+fill what the body leaves empty. The place is the most specific one the mentions name.
+The perpetrator is the group that claimed the act, else the first named actor that acted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from incidex.classify import EXPLOSIVE_CLASSES, event_types
+from incidex.counts import CountMention
+from incidex.fold import Group
+from incidex.records import Count, Document, Evidence, Incident
+
+_PRECISION = {"explicit": 1, "weekday_explicit": 1, "weekday": 1, "last_weekday": 1, "overnight_span": 1,
+              "last_week_weekday": 1, "today": 1, "yesterday": 1, "overnight": 1, "previous_day": 1,
+              "same_day": 1, "days_after": 1, "week": 2, "month": 3, "vague": 3}
+
+
+def _evidence(doc: Document, name: str, start: int, end: int) -> Evidence:
+    return Evidence(name, start, end, doc.text[start:end])
+
+
+def _count(mentions: list[CountMention]) -> CountMention | None:
+    """The toll the text finally states, from figures in text order (body before headline)."""
+    current: CountMention | None = None
+    for c in mentions:
+        if current is None:
+            current = c
+        elif c.update:
+            current = c
+        elif c.count.low is None and c.count.high is not None and current.count.high is None:
+            low = current.count.low
+            if low is None or c.count.high > low:
+                current = CountMention(c.kind, Count(low, c.count.high), current.start, c.end, current.text)
+    return current
+
+
+def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Incident:
+    body = [m for m in group.mentions if not m.title]
+    ordered = body + [m for m in group.mentions if m.title]
+    first = ordered[0]
+    ev: list[Evidence] = [_evidence(doc, "incident", first.start, first.end)]
+
+    # place and country
+    place_m = group.best_place
+    place = place_m.text if place_m else None
+    resolved = place_m.place if place_m else None
+    if place_m:
+        ev.append(_evidence(doc, "place", place_m.start, place_m.end))
+    country = place_m.country if place_m else None
+    if country is None:
+        for m in ordered:
+            codes = [p.country for p in m.places if p.country]
+            if codes:
+                country = codes[0]
+                break
+    if country is None and doc_countries:
+        country = doc_countries[0]
+    if country is None:
+        for m in ordered:
+            for a in m.actors:
+                if a.countries and not a.as_target:
+                    country = a.countries[0]
+                    break
+            if country:
+                break
+    if country and not place_m:
+        ev.append(Evidence("country", first.start, first.end, doc.text[first.start:first.end]))
+    admin1 = resolved.admin1 if resolved and resolved.kind != "country" else None
+    if resolved and resolved.kind == "admin1":
+        admin1 = resolved.name
+
+    # date
+    date = group.date
+    date_text = None
+    precision = 3
+    for m in ordered:
+        for d in m.event_dates:
+            date_text = d.text
+            precision = _PRECISION.get(d.kind, 3) if date or d.kind in ("week", "month", "vague") else 3
+            ev.append(_evidence(doc, "date", d.start, d.end))
+            break
+        if date_text:
+            break
+    if date is not None:
+        precision = 1
+
+    # casualties
+    killed = _count([c for m in ordered for c in m.counts if c.kind == "killed"])
+    wounded = _count([c for m in ordered for c in m.counts if c.kind == "wounded"])
+    for name, c in (("killed", killed), ("wounded", wounded)):
+        if c is not None:
+            ev.append(_evidence(doc, name, c.start, c.end))
+
+    # perpetrator and claim
+    perp = None
+    status = "unknown"
+    for m in ordered:
+        statuses = {c.status for c in m.claims}
+        actors = [a for a in m.actors if not a.as_target]
+        if "claimed" in statuses and actors:
+            perp, status = actors[0], "claimed"
+            break
+    if perp is None:
+        for m in ordered:
+            actors = [a for a in m.actors if not a.as_target]
+            if actors:
+                perp = actors[0]
+                statuses = {c.status for c in m.claims}
+                status = "suspected" if "suspected" in statuses else status
+                break
+    if status == "unknown":
+        statuses = {c.status for m in ordered for c in m.claims}
+        for s in ("denied", "unclaimed", "suspected"):
+            if s in statuses:
+                status = s
+                break
+        if status == "suspected" and perp is None:
+            status = "unknown"
+    if perp is not None:
+        ev.append(_evidence(doc, "perpetrator", perp.start, perp.end))
+    for m in ordered:
+        for c in m.claims:
+            if c.status == status:
+                ev.append(_evidence(doc, "claimed", c.start, c.end))
+                break
+        else:
+            continue
+        break
+
+    # kind, weapon, target
+    classes = group.triggers
+    target = "unknown"
+    aimed = [m.target for m in ordered if m.target and m.target[1]]
+    anyt = [m.target for m in ordered if m.target]
+    if aimed:
+        target = aimed[0][0]
+    elif anyt:
+        target = anyt[0][0]
+    if classes & EXPLOSIVE_CLASSES:
+        weapon = "explosives"
+    else:
+        weapon = next((m.weapon for m in ordered if m.weapon != "unknown"), "unknown")
+    event_type, sub_event = event_types(set(classes), target, weapon)
+
+    filled = sum(x is not None for x in (place, date, killed or wounded, perp))
+    confidence = min(0.95, 0.45 + 0.1 * filled + 0.05 * (len(group.mentions) > 1))
+    return Incident(
+        event_type=event_type,
+        sub_event_type=sub_event,
+        date=date,
+        date_text=date_text,
+        time_precision=precision,
+        place=place,
+        country=country,
+        admin1=admin1,
+        resolved_place=resolved,
+        killed=killed.count if killed else None,
+        wounded=wounded.count if wounded else None,
+        perpetrator=perp.name if perp else None,
+        perpetrator_aliases=tuple(dict.fromkeys((perp.canonical, *perp.aliases))) if perp else (),
+        claimed=status == "claimed",
+        claim_status=status,
+        target_type=target,
+        weapon=weapon,
+        confidence=confidence,
+        evidence=tuple(sorted(ev, key=lambda e: (e.field != "incident", e.start))),
+    )
+
+
+def anchored(group: Group) -> bool:
+    """The guide's bar for an incident: a kind and a place, a day or a figure."""
+    return any(m.places or m.counts or m.event_dates for m in group.mentions) or group.date is not None
+
+
+__all__ = ["anchored", "assemble", "dt"]

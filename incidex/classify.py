@@ -1,0 +1,95 @@
+"""ACLED event and sub-event types, GTD weapon types and target types from an incident's words.
+
+Explosive means decide first, whatever the target (ACLED codes a bomb attack on police as
+Explosions/Remote violence); armed attacks on police, soldiers or armed groups are
+Battles/Armed clash, on anyone else Violence against civilians/Attack; kidnappings are
+abductions; violent crowds are riots.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from incidex.lexicon import lexicon
+
+SUB_EVENT = {
+    "suicide": ("Explosions/Remote violence", "Suicide bomb"),
+    "air": ("Explosions/Remote violence", "Air/drone strike"),
+    "shelling": ("Explosions/Remote violence", "Shelling/artillery/missile attack"),
+    "grenade": ("Explosions/Remote violence", "Grenade"),
+    "explosive": ("Explosions/Remote violence", "Remote explosive/landmine/IED"),
+    "abduction": ("Violence against civilians", "Abduction/forced disappearance"),
+    "riot": ("Riots", "Mob violence"),
+}
+# Trigger classes in the order that decides the sub-event type.
+PRIORITY = ("suicide", "air", "shelling", "grenade", "explosive", "abduction", "riot", "arson", "melee", "armed")
+EXPLOSIVE_CLASSES = frozenset({"suicide", "air", "shelling", "grenade", "explosive"})
+ARMED_TARGETS = frozenset({"police", "military", "armed group"})
+
+
+@dataclass(frozen=True)
+class Classes:
+    triggers: tuple[str, ...]  # trigger classes found, in PRIORITY order
+    weapon: str
+    target: str
+
+
+def trigger_classes(text: str) -> set[str]:
+    lex = lexicon()
+    return {name for name, pat in lex.triggers.items() if pat.search(text)}
+
+
+def weapon_of(text: str, classes: set[str]) -> str:
+    lex = lexicon()
+    if classes & {"suicide", "air", "shelling", "grenade", "explosive"}:
+        return "explosives"
+    for weapon in ("firearms", "melee", "incendiary", "vehicle", "chemical"):
+        if lex.weapons[weapon].search(text):
+            return weapon
+    return "unknown"
+
+
+_AIMED = re.compile(
+    r"\b(?:target(?:ing|ed|s)?|attack(?:ed|s)?(?:\s+(?:on|against))?|assault(?:ed)?(?:\s+on)?|storm(?:ed|ing)|"
+    r"ambush(?:ed)?|raid(?:ed)?(?:\s+on)?|struck|hit|strikes?\s+on|home\s+of|bomb(?:ing|ed)(?:\s+of)?|"
+    r"shell(?:ing|ed)(?:\s+of)?|(?:opened\s+)?fire[ds]?\s+(?:on|at)|shot\s+at|into|outside|at|near|kill(?:ed|ing)|"
+    r"kidnapp?(?:ed|ing)|abduct(?:ed|ing)|set\s+fire\s+to|torched|burn(?:ed|t)|vandali[sz]ed|ransacked)\s+",
+    re.IGNORECASE,
+)
+
+
+def _first_target(text: str) -> tuple[int, str] | None:
+    best: tuple[int, str] | None = None
+    for name, pat in lexicon().targets:
+        m = pat.search(text)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), name)
+    return best
+
+
+def target_of(text: str) -> tuple[str, bool] | None:
+    """The target type ``text`` names, and whether it is the object of an act ("targeting police").
+
+    A word right after an attack verb or preposition ("attacked a checkpoint", "into a
+    crowded movie theater") says more than a word elsewhere in the clause.
+    """
+    for m in _AIMED.finditer(text):
+        window = " ".join(text[m.end():].split()[:6])
+        hit = _first_target(window)
+        if hit and hit[0] < 40:
+            return hit[1], True
+    hit = _first_target(text)
+    return (hit[1], False) if hit else None
+
+
+def event_types(classes: set[str], target: str, weapon: str) -> tuple[str, str]:
+    for cls in PRIORITY:
+        if cls in classes and cls in SUB_EVENT:
+            return SUB_EVENT[cls]
+    if "arson" in classes and weapon in ("incendiary", "unknown") and "armed" not in classes:
+        return ("Violence against civilians", "Attack") if target in ("civilians", "religious") else (
+            "Strategic developments", "Looting/property destruction")
+    if target in ARMED_TARGETS:
+        return ("Battles", "Armed clash")
+    return ("Violence against civilians", "Attack")

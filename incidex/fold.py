@@ -1,0 +1,178 @@
+"""Folds mentions into incidents: the many mentions of one act become one group.
+
+A mention joins the latest incident it is compatible with: not a different specific place,
+not a different day, not marked as another act ("another blast", "a third bombing").
+A mention that names no place and no day ("the attack", "the blast") joins the latest
+incident. Summaries of several acts ("three bombings killed 63") never absorb the
+specific acts they sum up, and are dropped when those acts are told one by one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from incidex.dates import resolve
+from incidex.lexicon import alias_key
+from incidex.mentions import Mention
+from incidex.places import PlaceMention
+
+_SUMMARY = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d+|several|multiple|twin|separate|series\s+of|wave\s+of|"
+    r"spate\s+of|string\s+of)\s+(?:\w+\s+){0,2}?(?:bombings|blasts|attacks|explosions|bombs|strikes|airstrikes|"
+    r"raids|assaults|shootings)\b|^\W*(?:bombings|blasts|attacks|explosions)\b",
+    re.IGNORECASE,
+)
+EXPLOSIVE = frozenset({"suicide", "air", "shelling", "grenade", "explosive"})
+
+
+@dataclass
+class Group:
+    """Mentions of one act, as the fold builds it."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    summary: bool = False
+    date: dt.date | None = None
+    date_kind: str | None = None
+
+    @property
+    def best_place(self) -> PlaceMention | None:
+        places = [p for m in self.mentions for p in m.places]
+        return min(places, key=lambda p: (p.rank, p.start)) if places else None
+
+    @property
+    def place_keys(self) -> set[str]:
+        return {alias_key(p.text) for m in self.mentions for p in m.places} | {
+            alias_key(p.place.name) for m in self.mentions for p in m.places if p.place}
+
+    @property
+    def triggers(self) -> set[str]:
+        return {t for m in self.mentions for t in m.triggers}
+
+
+def is_summary(m: Mention) -> bool:
+    return bool(_SUMMARY.search(m.text)) and not m.anaphoric
+
+
+def _best(m: Mention) -> PlaceMention | None:
+    return min(m.places, key=lambda p: (p.rank, p.start)) if m.places else None
+
+
+def _places_compatible(m: Mention, g: Group) -> bool:
+    pm, pg = _best(m), g.best_place
+    if pm is None or pg is None:
+        return True
+    km, kg = alias_key(pm.text), alias_key(pg.text)
+    if km == kg or (pm.place and pg.place and pm.place.geonames_id and pm.place.geonames_id == pg.place.geonames_id):
+        return True
+    if pm.country and pg.country and pm.country != pg.country:
+        return False
+    m_keys = {alias_key(p.text) for p in m.places} | {alias_key(p.place.name) for p in m.places if p.place}
+    if pm.rank < pg.rank:  # the mention refines the incident's place if it names it too
+        return kg in m_keys or pg.rank >= 2 or (pm.inside is not None and alias_key(pm.inside) == kg)
+    if pg.rank < pm.rank:
+        return km in g.place_keys or pm.rank >= 2
+    return False
+
+
+def _dates_compatible(m: Mention, day: dt.date | None, kind: str | None, g: Group) -> bool:
+    if day is not None and g.date is not None:
+        return day == g.date
+    if kind and g.date_kind and (kind in ("vague", "month")) != (g.date_kind in ("vague", "month")):
+        return False
+    if kind in ("vague", "month") and g.date is not None:
+        return False
+    return not (g.date_kind in ("vague", "month") and day is not None)
+
+
+def _mention_date(m: Mention, published: dt.date | None, reference: dt.date | None) -> tuple[dt.date | None, str | None]:
+    for d in m.event_dates:
+        if d.kind == "days_after":
+            continue
+        r = resolve(d, published, reference)
+        return r.date, d.kind
+    return None, None
+
+
+def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
+    groups: list[Group] = []
+    owner: dict[int, Group] = {}
+    last_date: dt.date | None = None
+    for m in mentions:
+        day, kind = _mention_date(m, published, last_date)
+        if day is None and m.anchor is not None and m.before_anchor is not None and m.anchor in owner:
+            anchor_date = owner[m.anchor].date
+            if anchor_date is not None:
+                day, kind = anchor_date - dt.timedelta(days=m.before_anchor), "days_after"
+        if m.disqualified:
+            # a background clause can still say who claimed "the attack"
+            if m.anaphoric and m.claims and groups and not m.flags & {"fiction", "legal", "hypothetical"}:
+                groups[-1].mentions.append(_support_only(m))
+            continue
+        summary = is_summary(m)
+        target: Group | None = None
+        has_anchor = bool(m.places or day or kind)
+        if not m.new:
+            candidates = [g for g in reversed(groups) if g.summary == summary or (not has_anchor and not summary)]
+            for g in candidates:
+                if _places_compatible(m, g) and _dates_compatible(m, day, kind, g):
+                    target = g
+                    break
+                if not has_anchor:
+                    break
+        if target is None:
+            target = Group(summary=summary)
+            groups.append(target)
+        target.mentions.append(m)
+        owner[m.index] = target
+        if day is not None and target.date is None:
+            target.date = day
+        if kind and target.date_kind is None:
+            target.date_kind = kind
+        if day is not None:
+            last_date = day
+    _resolve_relations(mentions, owner)
+    return _drop_summaries(groups)
+
+
+def _support_only(m: Mention) -> Mention:
+    from dataclasses import replace
+
+    return replace(m, counts=(), dates=(), places=(), triggers=frozenset(), target=None, weapon="unknown")
+
+
+def _resolve_relations(mentions: list[Mention], owner: dict[int, Group]) -> None:
+    """"X comes N days after Y": date whichever of the two the text left undated."""
+    for m in mentions:
+        if m.anchor is None or m.before_anchor is None or m.index not in owner or m.anchor not in owner:
+            continue
+        later, earlier = owner[m.anchor], owner[m.index]
+        if later is earlier:
+            continue
+        delta = dt.timedelta(days=m.before_anchor)
+        if earlier.date is None and later.date is not None:
+            earlier.date, earlier.date_kind = later.date - delta, "days_after"
+        elif later.date is None and earlier.date is not None:
+            later.date, later.date_kind = earlier.date + delta, "days_after"
+
+
+def _drop_summaries(groups: list[Group]) -> list[Group]:
+    out = []
+    for g in groups:
+        if g.summary:
+            parts = [h for h in groups if not h.summary and h is not g and (g.date is None or h.date in (None, g.date))
+                     and _same_area(g, h)]
+            if len(parts) >= 2:
+                continue
+        out.append(g)
+    return out
+
+
+def _same_area(g: Group, h: Group) -> bool:
+    pg, ph = g.best_place, h.best_place
+    if pg is None or ph is None:
+        return True
+    if pg.country and ph.country and pg.country != ph.country:
+        return False
+    return True

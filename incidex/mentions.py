@@ -1,0 +1,149 @@
+"""Incident mentions: the clauses of a cleaned document that speak of an act of violence.
+
+A sentence is cut into clauses where news packs two acts into one ("a car bomb killed
+three, while another blast left one dead"; "the attack comes a day after nine people
+were killed in Peshawar"). Each clause with a trigger becomes a :class:`Mention` carrying
+everything later stages need: figures, date phrases, places, actors, claim cues, weapon
+and target words, and flags for what disqualifies it (aggregate tolls, threats, trials,
+fiction, negation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from incidex.actors import ActorMention, ClaimCue, find_actors, find_claims
+from incidex.classify import target_of, trigger_classes, weapon_of
+from incidex.counts import CountMention, find_counts
+from incidex.dates import DateMention, find_dates
+from incidex.lexicon import lexicon
+from incidex.nlp import Entity
+from incidex.places import PlaceMention, find_places
+from incidex.records import CleanDocument, Sentence
+
+# Where one sentence holds two acts. The "comes a day after" form also links their dates.
+_SPLIT = re.compile(
+    r";\s+|,?\s+while\s+(?=another\b|an?\s|\d|the\s|[A-Z])|,\s+(?:and|but)\s+(?=another\b|an?\s+(?:second|third|fourth|separate)\b)"
+    r"|\.\s+|,\s+(?=another\s+(?:bomb|blast|attack|explosion))",
+)
+_AFTER = re.compile(
+    r"\b(?:comes?|came|coming|follow(?:s|ed|ing)?|occurred|took\s+place|happened)\s+"
+    r"(?=(?:just\s+|only\s+)?(?:a|an|one|two|three|four|five|six|seven|several|few|days)\s+(?:days?\s+|weeks?\s+)?after\b)",
+    re.IGNORECASE,
+)
+_NEW = re.compile(
+    r"\b(?:another|a\s+(?:second|third|fourth|fifth|separate|further|similar|new)|an\s+(?:earlier|other|additional)|"
+    r"separately|elsewhere|in\s+(?:a\s+)?(?:separate|another)|also\s+on)\b",
+    re.IGNORECASE,
+)
+_ANAPHOR = re.compile(
+    r"\b(?:the|this|that|today['’]s|yesterday['’]s|saturday['’]s|sunday['’]s|monday['’]s|tuesday['’]s|wednesday['’]s|"
+    r"thursday['’]s|friday['’]s)\s+(?:\w+\s+){0,2}?(?:attack|attacks|bombing|blast|explosion|assault|strike|raid|"
+    r"ambush|shooting|incident|violence|killings?|massacre|siege|carnage|bloodshed|explosions|blasts|bombings|clash|"
+    r"kidnapping|abduction)\b|\b(?:it|they)\s+(?:exploded|detonated|went\s+off)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    index: int
+    sentence: int  # index of its sentence in the cleaned document
+    start: int
+    end: int
+    text: str
+    title: bool  # a headline or caption, not body copy
+    triggers: frozenset[str]
+    counts: tuple[CountMention, ...]
+    dates: tuple[DateMention, ...]
+    places: tuple[PlaceMention, ...]
+    actors: tuple[ActorMention, ...]
+    claims: tuple[ClaimCue, ...]
+    target: tuple[str, bool] | None
+    weapon: str
+    new: bool  # "another blast", "a third bombing": a different act from the last one
+    anaphoric: bool  # "the attack", "the blast": an act already told
+    flags: frozenset[str]
+    before_anchor: int | None = None  # "X comes N days after <this>": this act is N days before X
+    anchor: int | None = None  # index of the mention this one is dated from
+
+    @property
+    def disqualified(self) -> bool:
+        return bool(self.flags & {"aggregate", "hypothetical", "legal", "fiction", "negation"})
+
+    @property
+    def event_dates(self) -> tuple[DateMention, ...]:
+        return tuple(d for d in self.dates if not d.reporting)
+
+
+def _clauses(sentence: Sentence) -> list[tuple[int, int, int | None]]:
+    """(start, end, days) spans of a sentence's clauses, offsets into the sentence text."""
+    text = sentence.text
+    cuts = [0]
+    for m in _SPLIT.finditer(text):
+        cuts.append(m.end())
+    for m in _AFTER.finditer(text):
+        cuts.append(m.end())
+    cuts = sorted(set(cuts))
+    spans = [(a, b) for a, b in zip(cuts, [*cuts[1:], len(text)], strict=True) if text[a:b].strip()]
+    out: list[tuple[int, int, int | None]] = []
+    for a, b in spans:
+        out.append((a, b, None))
+    return out
+
+
+def _is_title(sentence: Sentence, text: str) -> bool:
+    t = sentence.text.rstrip()
+    return sentence.paragraph <= 2 and not re.search(r"[.!?\"”’']$", t) and len(t.split()) <= 20
+
+
+def _flags(text: str) -> frozenset[str]:
+    cues = lexicon().cues
+    return frozenset(name for name, pat in cues.items() if name != "reporting" and pat.search(text))
+
+
+def find_mentions(
+    clean: CleanDocument, ents: dict[int, list[Entity]], countries: tuple[str, ...]
+) -> list[Mention]:
+    """Mentions of violent acts, in document order. ``ents`` maps sentence index to its entities."""
+    lex = lexicon()
+    mentions: list[Mention] = []
+    for si, sentence in enumerate(clean.sentences):
+        if not lex.trigger_any.search(sentence.text):
+            continue
+        sentence_ents = ents.get(si, [])
+        title = _is_title(sentence, clean.document.text)
+        after = _AFTER.search(sentence.text)
+        clause_spans = _clauses(sentence)
+        first_index = len(mentions)
+        for ci, (a, b, _) in enumerate(clause_spans):
+            text = sentence.text[a:b]
+            start = sentence.start + a
+            triggers = trigger_classes(text)
+            counts = tuple(find_counts(text, start))
+            if not triggers and not counts:
+                continue
+            dates = tuple(find_dates(text, start))
+            places = tuple(find_places(text, start, sentence_ents, countries))
+            actors = tuple(find_actors(text, start))
+            claims = tuple(find_claims(text, start))
+            mention = Mention(
+                index=len(mentions), sentence=si, start=start, end=start + len(text), text=text, title=title,
+                triggers=frozenset(triggers), counts=counts, dates=dates, places=places, actors=actors,
+                claims=claims, target=target_of(text), weapon=weapon_of(text, triggers),
+                new=bool(_NEW.search(text)), anaphoric=bool(_ANAPHOR.search(text)), flags=_flags(text),
+            )
+            mentions.append(mention)
+            # "X comes a day after Y": the clause after the cut is dated from the one before it
+            if after is not None and a == after.end() and len(mentions) >= 2 and mentions[-2].sentence == si:
+                days = next((d.days_before for d in dates if d.kind == "days_after"), None)
+                mentions[-1] = _replace(mentions[-1], before_anchor=days, anchor=mentions[-2].index)
+        del first_index
+    return mentions
+
+
+def _replace(m: Mention, **changes: object) -> Mention:
+    from dataclasses import replace
+
+    return replace(m, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,151 @@
+"""Places named in a clause, ranked by how specific they are, resolved to the gazetteer.
+
+Candidates come from patterns news uses for locations ("the northwestern city of
+Karachi", "Kandahar province", "Baghdad's neighborhood of Shuala", "in Huyum") and from
+the entity recogniser. Each is resolved against the offline gazetteer with the
+document's countries as context, and ranked: a neighbourhood or village is more specific
+than a town, a town than a district, a district than a province, a province than a country.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from incidex.gazetteer import Gazetteer, get_gazetteer
+from incidex.lexicon import alias_key, lexicon
+from incidex.nlp import Entity
+from incidex.records import Place
+
+_CAPWORD = r"(?:[A-Z][\w'’.-]*[\w]|[A-Z])"
+_LINK = r"(?:\s+(?:al|el|ad|as|ash|an|ar|at|az|de|del|la|le|du|des|do|da|di|of|e|i|bin|ibn|bani|beni|wa)(?:-|\s+))?"
+CAP = rf"(?:(?:al|el|ad|an|as|ar|at|az|ash)-)?{_CAPWORD}(?:{_LINK}\s*{_CAPWORD}|\s+{_CAPWORD}|-{_CAPWORD}){{0,4}}"
+SUBLOCAL = ("neighbourhood", "neighborhood", "area", "suburb", "locality", "quarter", "district of", "village",
+            "camp", "refugee camp", "junction", "road", "street", "market", "square", "compound")
+ADMIN_KINDS = {"district": 2.0, "circle": 2.0, "cercle": 2.0, "department": 2.0, "county": 2.0,
+               "municipality": 2.0, "sub-district": 2.0, "township": 2.0, "local government": 2.0,
+               "division": 2.0, "tehsil": 2.0, "commune": 2.0, "subdistrict": 2.0,
+               "province": 3.0, "state": 3.0, "region": 3.0, "governorate": 3.0, "oblast": 3.0,
+               "prefecture": 3.0, "territory": 3.0}
+KINDS = r"(?:refugee\s+camp|local\s+government|sub-district|neighbou?rhood|area|suburb|locality|quarter|village|camp|junction|road|street|town|city|district|circle|cercle|department|county|municipality|township|division|tehsil|commune|province|state|region|governorate|oblast|prefecture|territory)"
+_DIRECTION = r"(?:(?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)(?:ern)?|restive|remote|troubled|volatile|main|capital|coastal|border|desert|mountainous|tribal|nearby|neighbouring|neighboring|adjoining|southern|northern|eastern|western|port|northeastern|northwestern|southeastern|southwestern|rural|key|strategic|besieged|rebel-held|government-held|largest|second-largest|commercial|\w+-(?:held|controlled|dominated|run))"
+_OF_KIND = re.compile(rf"\b(?:(?i:the)\s+)?(?:(?i:{_DIRECTION})[\s,]+)*(?P<kind>(?i:{KINDS}))\s+of\s+(?P<name>{CAP})")
+_NAME_KIND = re.compile(rf"(?P<name>{CAP})\s+(?P<kind>(?i:{KINDS}))\b")
+_POSSESSIVE = re.compile(rf"(?P<outer>{CAP})['’]s\s+(?:{_DIRECTION}\s+)*(?P<name>{CAP})")
+_PREP = re.compile(
+    rf"\b(?:in|at|near|outside|around|across|on\s+the\s+outskirts\s+of|in\s+and\s+around|inside|close\s+to|off)\s+"
+    rf"(?:the\s+)?(?:(?:{_DIRECTION}|town|city|village)[\s,]+)*(?P<name>{CAP})"
+)
+_NOT_HERE = re.compile(r"(?:-based|based\s+in|border\s+with|from|to|told|for|of\s+the)\s*$", re.IGNORECASE)
+_STOP_NAMES = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "police", "army", "government", "military", "the", "a", "an", "officials", "security", "president",
+    "ramadan", "eid", "twitter", "facebook", "reuters", "afp", "ap", "bbc", "cnn", "un", "u.n", "islamic",
+}
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    text: str  # as written, with its kind word when that is part of the name ("Kandahar province")
+    start: int
+    end: int
+    rank: float  # 0 most specific ... 4 a country
+    place: Place | None
+    country: str | None
+    inside: str | None = None  # an enclosing place named with it ("Baghdad" for Shuala)
+
+
+def _strip_name(name: str) -> str:
+    name = name.strip(" ,.'’\"")
+    name = re.sub(r"['’]s$", "", name)
+    return name
+
+
+def _rank(place: Place | None, kind: str | None) -> float:
+    if kind:
+        k = kind.lower()
+        if k in ADMIN_KINDS:
+            return ADMIN_KINDS[k]
+        if k in ("town", "city"):
+            return 1.0 if not place or place.population < 1_000_000 else 1.5
+        return 0.0
+    if place is None:
+        return 0.5
+    if place.kind == "country":
+        return 4.0
+    if place.kind == "admin1":
+        return 3.0
+    return 1.0 if place.population < 1_000_000 else 1.5
+
+
+def _is_actor(name: str) -> bool:
+    return alias_key(name) in lexicon().actor_by_alias
+
+
+def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str, ...]) -> list[PlaceMention]:
+    """Place mentions in ``text`` (a clause starting at ``offset`` in the document)."""
+    gaz = get_gazetteer()
+    out: dict[tuple[int, int], PlaceMention] = {}
+
+    def add(name: str, start: int, kind: str | None, inside: str | None = None, entity: bool = False,
+            written_end: int | None = None) -> None:
+        name = _strip_name(name)
+        if not name or name.lower() in _STOP_NAMES or _is_actor(name):
+            return
+        if _NOT_HERE.search(text[max(0, start - 20):start]):
+            return
+        end = start + len(name)
+        code = gaz.country_code(name)
+        place = None if code and not kind else gaz.resolve(f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, countries)
+        if code and not kind:
+            place = gaz.resolve(name, (code,))
+            if place is None or place.kind != "country":
+                # a demonym ("Pakistani") dates nothing to a place of its own
+                if name.lower() != (place.name.lower() if place else ""):
+                    return
+        if place is None and not kind and not entity:
+            return
+        written = name
+        if written_end is not None and kind and kind.lower() in (*ADMIN_KINDS, "refugee camp", "junction", "road", "street"):
+            end = written_end
+            written = text[start - offset:end - offset]
+        key = (start, start + len(name))
+        country = place.country if place else None
+        mention = PlaceMention(written, start, end, _rank(place, kind), place, country, inside)
+        old = out.get(key)
+        if old is None or (mention.rank, mention.place is None) < (old.rank, old.place is None):
+            out[key] = mention
+
+    for m in _OF_KIND.finditer(text):
+        add(m.group("name"), offset + m.start("name"), m.group("kind"))
+    for m in _NAME_KIND.finditer(text):
+        kind = m.group("kind")
+        name = m.group("name")
+        if kind[0].isupper() and _is_actor(f"{name} {kind}"):
+            continue
+        add(name, offset + m.start("name"), kind.lower(), written_end=offset + m.end())
+    for m in _POSSESSIVE.finditer(text):
+        add(m.group("name"), offset + m.start("name"), None, inside=m.group("outer"))
+    for m in _PREP.finditer(text):
+        add(m.group("name"), offset + m.start("name"), None)
+    for e in ents:
+        if e.label in ("GPE", "LOC", "FAC") and offset <= e.start < offset + len(text):
+            add(e.text, e.start, None, entity=e.label in ("GPE", "LOC"))
+    return sorted(out.values(), key=lambda p: p.start)
+
+
+def countries_named(text: str, ents: list[Entity], gaz: Gazetteer | None = None) -> list[str]:
+    """ISO codes of countries named in a text (names and demonyms), in order of mention."""
+    gaz = gaz or get_gazetteer()
+    out = []
+    for e in ents:
+        if e.label in ("GPE", "NORP", "LOC"):
+            code = gaz.country_code(e.text)
+            if code:
+                out.append(code)
+    for m in re.finditer(rf"\b{CAP}", text):
+        code = gaz.country_code(m.group(0))
+        if code:
+            out.append(code)
+    return out
