@@ -45,7 +45,20 @@ _STATE = re.compile(
     rf"(?P<act>(?:air\s+|drone\s+|missile\s+)?(?:strikes?|raids?|attacks?|shelling|bombardment|offensive)|"
     rf"(?:launched|struck|killed|shot|shelled|bombed|raided|fired|opened\s+fire|carried\s+out|targeted|hit|pounded))\b"
 )
-_TARGET_BEFORE = re.compile(r"(?:\bon|\bagainst|\btargeting|\bat|\bkilled|\bkilling)\s+(?:an?\s+|the\s+)?(?:suspected\s+)?$", re.I)
+_TARGET_BEFORE = re.compile(
+    r"(?:\bon|\bagainst|\btargeting|\bat|\bkilled|\bkilling|\bfighting|\bbattling|\bbattle|\bwar\s+(?:on|with)|"
+    r"\bfight\s+against|\bfought)\s+(?:an?\s+|the\s+)?(?:suspected\s+)?$",
+    re.I,
+)
+_BY_STATE = re.compile(
+    rf"\b(?:by|from)\s+(?:the\s+)?(?P<who>[A-Z][\w.]*\.?(?:\s+[A-Z][\w.]*)?)(?:['’]s)?\s+(?P<force>{_FORCE})\b"
+)
+# Generic words after a group's name: "Houthi militiamen", "FARC rebels", "Islamic State group".
+_GENERIC_TAIL = re.compile(
+    r"\s+(?:militiamen|militia|militias|rebels?|militants?|fighters?|insurgents?|gunmen|extremists?|jihadists?|"
+    r"members?|group|movement|guerrillas?|forces|terrorists?)$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -75,11 +88,20 @@ def find_actors(text: str, offset: int = 0) -> list[ActorMention]:
         actor = lex.actor_by_alias.get(alias_key(m.group(0)))
         if actor is None:
             continue
-        name = re.sub(r"^the\s+", "", m.group(0), flags=re.I)
+        name = _GENERIC_TAIL.sub("", re.sub(r"^the\s+", "", m.group(0), flags=re.I)) or m.group(0)
         target = bool(_TARGET_BEFORE.search(text[max(0, m.start() - 25):m.start()]))
         out.append(ActorMention(name, actor.canonical, actor.aliases, actor.countries,
                                 offset + m.start(), offset + m.end(), target))
     taken = [(a.start - offset, a.end - offset) for a in out]
+    for m in _BY_STATE.finditer(text):
+        who = m.group("who").strip()
+        code = gaz.country_code(who)
+        if not code or any(s <= m.start("who") < e for s, e in taken):
+            continue
+        force = m.group("force").lower()
+        name = f"{who} {force}" if force in ("government", "regime") else f"{who} military"
+        out.append(ActorMention(name, name, (), (code,), offset + m.start("who"), offset + m.end("force")))
+        taken.append((m.start("who"), m.end("force")))
     for m in _STATE.finditer(text):
         who = re.sub(r"^the\s+", "", m.group("who"), flags=re.I).strip()
         if any(s <= m.start("who") < e for s, e in taken):

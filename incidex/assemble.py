@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from incidex.classify import EXPLOSIVE_CLASSES, event_types
+import re
+
+from incidex.classify import EXPLOSIVE_CLASSES, event_types, target_of
 from incidex.counts import CountMention
 from incidex.fold import Group
 from incidex.records import Count, Document, Evidence, Incident
@@ -113,6 +115,10 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
                 statuses = {c.status for c in m.claims}
                 status = "suspected" if "suspected" in statuses else status
                 break
+        # "Yes, we launched the air strike": a claim in a mention that names nobody else
+        if perp is not None and any(c.status == "claimed" and not [a for a in m.actors if not a.as_target]
+                                    for m in ordered for c in m.claims):
+            status = "claimed"
     if status == "unknown":
         statuses = {c.status for m in ordered for c in m.claims}
         for s in ("denied", "unclaimed", "suspected"):
@@ -135,12 +141,13 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
     # kind, weapon, target
     classes = group.triggers
     target = "unknown"
+    victims = [target_of(c.text) for c in (killed, wounded) if c is not None and c.count.low != 0]
     aimed = [m.target for m in ordered if m.target and m.target[1]]
     anyt = [m.target for m in ordered if m.target]
-    if aimed:
-        target = aimed[0][0]
-    elif anyt:
-        target = anyt[0][0]
+    for hit in (*(v for v in victims if v and v[0] != "civilians"), *aimed, *(v for v in victims if v), *anyt):
+        if hit:
+            target = hit[0]
+            break
     if classes & EXPLOSIVE_CLASSES:
         weapon = "explosives"
     else:
@@ -161,7 +168,7 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
         resolved_place=resolved,
         killed=killed.count if killed else None,
         wounded=wounded.count if wounded else None,
-        perpetrator=perp.name if perp else None,
+        perpetrator=_perpetrator_name(perp.name, perp.canonical, doc.text) if perp else None,
         perpetrator_aliases=tuple(dict.fromkeys((perp.canonical, *perp.aliases))) if perp else (),
         claimed=status == "claimed",
         claim_status=status,
@@ -170,6 +177,13 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
         confidence=confidence,
         evidence=tuple(sorted(ev, key=lambda e: (e.field != "incident", e.start))),
     )
+
+
+def _perpetrator_name(written: str, canonical: str, text: str) -> str:
+    """The name as the report writes it; the canonical name where the report uses that too."""
+    if canonical != written and len(written) <= 3 or re.search(rf"(?<!\w){re.escape(canonical)}(?!\w)", text):
+        return canonical
+    return written
 
 
 def anchored(group: Group) -> bool:

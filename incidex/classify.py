@@ -53,7 +53,8 @@ def weapon_of(text: str, classes: set[str]) -> str:
 _AIMED = re.compile(
     r"\b(?:target(?:ing|ed|s)?|attack(?:ed|s)?(?:\s+(?:on|against))?|assault(?:ed)?(?:\s+on)?|storm(?:ed|ing)|"
     r"ambush(?:ed)?|raid(?:ed)?(?:\s+on)?|struck|hit|strikes?\s+on|home\s+of|bomb(?:ing|ed)(?:\s+of)?|"
-    r"shell(?:ing|ed)(?:\s+of)?|(?:opened\s+)?fire[ds]?\s+(?:on|at)|shot\s+at|into|outside|at|near|kill(?:ed|ing)|"
+    r"shell(?:ing|ed)(?:\s+of)?|(?:opened\s+)?fire[ds]?\s+(?:on|at)|shot\s+at|shot\s+dead|gunned\s+down|into|outside|"
+    r"at|near|kill(?:ed|ing)(?!\s+(?:in|by|when|after|as|during|on|at)\b)|"
     r"kidnapp?(?:ed|ing)|abduct(?:ed|ing)|set\s+fire\s+to|torched|burn(?:ed|t)|vandali[sz]ed|ransacked)\s+",
     re.IGNORECASE,
 )

@@ -47,7 +47,7 @@ _NP_WORD = (
     r"when|while|as|from|during|with|that|who|which|but|than|to|for|said|says|\d+)\b)[\w'’.-]+,?"
 )
 NP = rf"(?P<np>(?:{_NP_WORD}\s+){{0,6}}?(?:,?\s*(?:including|among\s+them|mostly|most\s+of\s+them)\s+[^.;:]{{1,60}}?,?\s+)?)"
-AUX = r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|are|is|being|got|been|reportedly|also|later|all|" \
+AUX = r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|have|has|had|are|is|being|got|been|reportedly|also|later|all|" \
       r"reported|confirmed|believed|said|to\s+be|to\s+have\s+been|now|so\s+far|critically|severely|" \
       r"seriously|slightly|badly|fatally|allegedly|either|each)\s+){0,4}"
 
@@ -98,6 +98,11 @@ def _patterns() -> list[tuple[str, re.Pattern[str], bool]]:
     """(kind, pattern, update) in priority order."""
     flags = re.IGNORECASE
     pats: list[tuple[str, str, bool]] = [
+        # two groups of victims: "wounding two soldiers and two rangers", "Four civilians and three soldiers were killed"
+        ("killed+", rf"\b{KILL_ACTIVE}\s+{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\b", False),
+        ("wounded+", rf"\b{WOUND_ACTIVE}\s+{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\b", False),
+        ("killed+", rf"\b{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+{AUX}{KILL_VERB}\b", False),
+        ("wounded+", rf"\b{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+{AUX}{WOUND_VERB}\b", False),
         # "raising the death toll to eight", "the death toll rose to 120"
         ("killed", rf"(?:death|casualty)\s+toll\s+(?:\w+\s+){{0,6}}?(?:to|at|of|reached|hit)\s+{FIGURE}", True),
         ("killed", rf"number\s+of\s+(?:people\s+)?(?:killed|dead)\s+(?:\w+\s+){{0,12}}?(?:risen|rose|climbed|reached|increased)\s+to\s+{FIGURE}", True),
@@ -135,6 +140,13 @@ _ONE_ACTIVE = re.compile(
 )
 _ANOTHER = re.compile(rf"\b(?:and|while)\s+another\s+(?:\w+\s+)?(?:was\s+)?(?P<verb>{WOUND_VERB}|{KILL_VERB})\b", re.I)
 _ESCAPED = re.compile(r"\bescap(?:ed|ing)\s+(?:\w+\s+)?(?:injury|unhurt|unharmed)|\bwere\s+(?:not\s+hurt|unhurt|unharmed)\b", re.I)
+
+
+def _person(word: str, lex: object) -> bool:
+    nouns = lex.person_nouns  # type: ignore[attr-defined]
+    w = word.strip(",.").lower()
+    return w in nouns or w.rstrip("s") in nouns or (w.endswith("men") and w[:-3] + "man" in nouns) or w in (
+        "people", "persons", "civilians", "children", "women", "men", "police", "personnel", "troops")
 
 
 def _noun_phrase_ok(np: str) -> bool:
@@ -177,6 +189,17 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
                 continue
             num_start = m.start("num") if m.group("num") else a
             if _is_breakdown(text, num_start) and not update:
+                continue
+            if kind.endswith("+"):
+                # a sum only when both phrases end in a person noun ("two soldiers and two rangers")
+                lex = lexicon()
+                heads = [m.group("n1").split()[-1].lower(), m.group("n2").split()[-1].lower()]
+                n2 = parse_number(m.group("num2"))
+                if n2 is None or not all(_person(h, lex) for h in heads) or count.low is None or count.high != count.low:
+                    continue
+                total = count.low + n2.value
+                found.append(CountMention(kind[:-1], Count(total, total), offset + a, offset + b, m.group(0)))
+                taken.append((a, b))
                 continue
             if kind == "both":
                 wn = parse_number(m.group("num_b"))

@@ -46,10 +46,16 @@ _PHRASES: list[tuple[str, str]] = [
 _PATTERN = re.compile("|".join(f"(?P<{k}>\\b{p}\\b)" for k, p in _PHRASES), re.IGNORECASE)
 # "said on Monday", "told AFP late Tuesday": the day of the report, not of the act.
 _REPORTING = re.compile(
-    r"\b(?:said|says|say|told\s+(?:\w+\s+){0,3}?|reported|announced|confirmed|added|stated|claimed\s+responsibility|"
-    r"statement|reporting|released)\s*(?:,\s*)?$",
+    r"\b(?:said|says|say|told|reported|announced|confirmed|added|stated|claimed\s+responsibility|statement|"
+    r"reporting|released|posted|tweeted|quoted)\b(?P<between>(?:\s+[\w()'’.,-]+){0,5}?)\s*,?\s*$",
     re.IGNORECASE,
 )
+_EVENT_WORD = re.compile(r"\b(?:killed|attack|happened|occurred|took|exploded|struck|was|were|that|the\s+attack)\b", re.I)
+
+
+def _is_reporting(before: str) -> bool:
+    m = _REPORTING.search(before)
+    return bool(m) and not _EVENT_WORD.search(m.group("between") or "")
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,7 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
             n = (m.group("n") or "").lower()
             days = _NUMS.get(n, int(n) if n.isdigit() else None)
         before = text[max(0, m.start() - 40):m.start()]
-        out.append(DateMention(kind, offset + m.start(), offset + m.end(), phrase, days, bool(_REPORTING.search(before))))
+        out.append(DateMention(kind, offset + m.start(), offset + m.end(), phrase, days, _is_reporting(before)))
     return out
 
 

@@ -35,10 +35,12 @@ class Group:
     summary: bool = False
     date: dt.date | None = None
     date_kind: str | None = None
+    context_date: dt.date | None = None  # the day the narrative was at when this act was first told
 
     @property
     def best_place(self) -> PlaceMention | None:
-        places = [p for m in self.mentions for p in m.places]
+        places = [p for m in self.mentions if not m.title for p in m.places] or [
+            p for m in self.mentions for p in m.places]
         return min(places, key=lambda p: (p.rank, p.start)) if places else None
 
     @property
@@ -49,6 +51,14 @@ class Group:
     @property
     def triggers(self) -> set[str]:
         return {t for m in self.mentions for t in m.triggers}
+
+    @property
+    def actors(self) -> set[str]:
+        return {a.canonical for m in self.mentions for a in m.actors if not a.as_target}
+
+    @property
+    def killed(self) -> set[int | None]:
+        return {c.count.low for m in self.mentions if not m.title for c in m.counts if c.kind == "killed"}
 
 
 def is_summary(m: Mention) -> bool:
@@ -69,6 +79,8 @@ def _places_compatible(m: Mention, g: Group) -> bool:
     if pm.country and pg.country and pm.country != pg.country:
         return False
     m_keys = {alias_key(p.text) for p in m.places} | {alias_key(p.place.name) for p in m.places if p.place}
+    if m.anaphoric:  # "the attack on Jamal Street": a definite description points back
+        return True
     if pm.rank < pg.rank:  # the mention refines the incident's place if it names it too
         return kg in m_keys or pg.rank >= 2 or (pm.inside is not None and alias_key(pm.inside) == kg)
     if pg.rank < pm.rank:
@@ -83,7 +95,42 @@ def _dates_compatible(m: Mention, day: dt.date | None, kind: str | None, g: Grou
         return False
     if kind in ("vague", "month") and g.date is not None:
         return False
-    return not (g.date_kind in ("vague", "month") and day is not None)
+    if g.date_kind in ("vague", "month") and day is not None:
+        return False
+    if day is not None and g.date is None and g.context_date is not None and day != g.context_date:
+        # the act was told while the narrative was on another day: only its own place brings it back
+        pm, pg = _best(m), g.best_place
+        return pm is not None and pg is not None and alias_key(pm.text) == alias_key(pg.text)
+    return True
+
+
+_SPECIFIC = ("air", "shelling", "grenade", "suicide", "abduction", "riot")
+
+
+def _kinds_compatible(m: Mention, g: Group) -> bool:
+    if m.anaphoric:
+        return True
+    mine = {t for t in m.triggers if t in _SPECIFIC}
+    theirs = {t for t in g.triggers if t in _SPECIFIC}
+    if mine and theirs and not mine & theirs:
+        return False
+    # an air strike is not the ground attack told before it
+    return not ("air" in mine and not g.triggers & EXPLOSIVE and g.triggers & {"armed", "melee"})
+
+
+def _actors_compatible(m: Mention, g: Group) -> bool:
+    mine = {a.canonical for a in m.actors if not a.as_target}
+    theirs = g.actors
+    return not (mine and theirs and not mine & theirs)
+
+
+def _counts_compatible(m: Mention, day: dt.date | None, g: Group) -> bool:
+    """Two different tolls, each with its own place or day, are two acts."""
+    if m.anaphoric or m.title or not (m.places or day):
+        return True
+    mine = {c.count.low for c in m.counts if c.kind == "killed" and not c.update}
+    theirs = g.killed
+    return not (mine and theirs and not mine & theirs)
 
 
 def _mention_date(m: Mention, published: dt.date | None, reference: dt.date | None) -> tuple[dt.date | None, str | None]:
@@ -99,12 +146,14 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
     groups: list[Group] = []
     owner: dict[int, Group] = {}
     last_date: dt.date | None = None
-    for m in mentions:
+    titles = [m for m in mentions if m.title]
+    for m in (m for m in mentions if not m.title):
         day, kind = _mention_date(m, published, last_date)
-        if day is None and m.anchor is not None and m.before_anchor is not None and m.anchor in owner:
-            anchor_date = owner[m.anchor].date
+        related = m.anchor is not None and m.before_anchor is not None and m.anchor in owner
+        if day is None and related:
+            anchor_date = owner[m.anchor].date  # type: ignore[index]
             if anchor_date is not None:
-                day, kind = anchor_date - dt.timedelta(days=m.before_anchor), "days_after"
+                day, kind = anchor_date - dt.timedelta(days=m.before_anchor), "days_after"  # type: ignore[operator]
         if m.disqualified:
             # a background clause can still say who claimed "the attack"
             if m.anaphoric and m.claims and groups and not m.flags & {"fiction", "legal", "hypothetical"}:
@@ -113,16 +162,18 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
         summary = is_summary(m)
         target: Group | None = None
         has_anchor = bool(m.places or day or kind)
-        if not m.new:
-            candidates = [g for g in reversed(groups) if g.summary == summary or (not has_anchor and not summary)]
-            for g in candidates:
-                if _places_compatible(m, g) and _dates_compatible(m, day, kind, g):
+        if not m.new and m.anchor is None:
+            for g in reversed(groups):
+                if g.summary != summary and (has_anchor or summary):
+                    continue
+                if (_places_compatible(m, g) and _dates_compatible(m, day, kind, g) and _kinds_compatible(m, g)
+                        and _actors_compatible(m, g) and _counts_compatible(m, day, g)):
                     target = g
                     break
                 if not has_anchor:
                     break
         if target is None:
-            target = Group(summary=summary)
+            target = Group(summary=summary, context_date=last_date)
             groups.append(target)
         target.mentions.append(m)
         owner[m.index] = target
@@ -133,7 +184,30 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
         if day is not None:
             last_date = day
     _resolve_relations(mentions, owner)
-    return _drop_summaries(groups)
+    groups = _drop_summaries(groups)
+    for m in titles:
+        _add_title(m, groups, published)
+    return groups
+
+
+def _add_title(m: Mention, groups: list[Group], published: dt.date | None) -> None:
+    """A headline retells the body's act: join the group it names, else stand alone if nothing does."""
+    if m.disqualified:
+        return
+    keys = {alias_key(p.text) for p in m.places} | {alias_key(p.place.name) for p in m.places if p.place}
+    killed = {c.count.low for c in m.counts if c.kind == "killed"}
+    for g in groups:
+        if keys & g.place_keys or killed & g.killed:
+            g.mentions.append(m)
+            return
+    if groups:
+        if not keys and not killed:
+            groups[0].mentions.append(m)
+        return
+    day, kind = _mention_date(m, published, None)
+    g = Group(date=day, date_kind=kind)
+    g.mentions.append(m)
+    groups.append(g)
 
 
 def _support_only(m: Mention) -> Mention:
@@ -158,15 +232,27 @@ def _resolve_relations(mentions: list[Mention], owner: dict[int, Group]) -> None
 
 
 def _drop_summaries(groups: list[Group]) -> list[Group]:
+    """Drop a summary told act by act; the acts it sums up take its day if they have none."""
     out = []
     for g in groups:
         if g.summary:
             parts = [h for h in groups if not h.summary and h is not g and (g.date is None or h.date in (None, g.date))
                      and _same_area(g, h)]
             if len(parts) >= 2:
+                for h in parts:
+                    if h.date is None and g.date is not None and h.context_date in (None, g.date):
+                        h.date, h.date_kind = g.date, g.date_kind
+                        h.mentions.extend(_date_only(x) for x in g.mentions if x.event_dates)
                 continue
         out.append(g)
     return out
+
+
+def _date_only(m: Mention) -> Mention:
+    from dataclasses import replace
+
+    return replace(m, counts=(), places=(), actors=(), claims=(), triggers=frozenset(), target=None,
+                   weapon="unknown", title=True)
 
 
 def _same_area(g: Group, h: Group) -> bool:

@@ -43,7 +43,8 @@ class Lexicon:
 def terms_pattern(terms: list[str] | tuple[str, ...]) -> re.Pattern[str]:
     """One case-insensitive pattern matching any of ``terms`` on word boundaries."""
     alts = sorted({re.escape(t).replace(r"\ ", r"[\s-]+") for t in terms}, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])", re.IGNORECASE)
+    # a hyphen may follow ("explosives-laden") but not precede ("anti-government")
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
 
 
 def alias_key(name: str) -> str:

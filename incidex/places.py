@@ -17,7 +17,7 @@ from incidex.lexicon import alias_key, lexicon
 from incidex.nlp import Entity
 from incidex.records import Place
 
-_CAPWORD = r"(?:[A-Z][\w'’.-]*[\w]|[A-Z])"
+_CAPWORD = r"(?:[A-Z](?:[\w.-]|['’](?!s\b))*\w|[A-Z])"
 _LINK = r"(?:\s+(?:al|el|ad|as|ash|an|ar|at|az|de|del|la|le|du|des|do|da|di|of|e|i|bin|ibn|bani|beni|wa)(?:-|\s+))?"
 CAP = rf"(?:(?:al|el|ad|an|as|ar|at|az|ash)-)?{_CAPWORD}(?:{_LINK}\s*{_CAPWORD}|\s+{_CAPWORD}|-{_CAPWORD}){{0,4}}"
 SUBLOCAL = ("neighbourhood", "neighborhood", "area", "suburb", "locality", "quarter", "district of", "village",
@@ -36,13 +36,24 @@ _PREP = re.compile(
     rf"\b(?:in|at|near|outside|around|across|on\s+the\s+outskirts\s+of|in\s+and\s+around|inside|close\s+to|off)\s+"
     rf"(?:the\s+)?(?:(?:{_DIRECTION}|town|city|village)[\s,]+)*(?P<name>{CAP})"
 )
-_NOT_HERE = re.compile(r"(?:-based|based\s+in|border\s+with|from|to|told|for|of\s+the)\s*$", re.IGNORECASE)
+_NOT_HERE = re.compile(
+    r"(?:-based|based\s+in|border\s+with|from|to|told|for|of\s+the|"
+    r"(?:official|officials|spokesman|spokesperson|source|sources|correspondent|resident|residents|reporter|journalist)\s+(?:in|at))\s*$",
+    re.IGNORECASE,
+)
+# Broad natural regions: a place, but no more specific than a province.
+_BROAD = re.compile(r"\b(?:peninsula|valley|desert|mountains|region|coast|strip|bank|delta|basin|highlands|plateau|sahel|belt|corridor)$", re.I)
+# Adjectives that look like names: "Shiite-dominated", "rebel-held".
+_ADJECTIVE = re.compile(r"-(?:dominated|held|controlled|run|based|led|backed|majority|populated|speaking)$|^(?:north|south|east|west)(?:ern)?$", re.I)
 _STOP_NAMES = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
     "police", "army", "government", "military", "the", "a", "an", "officials", "security", "president",
     "ramadan", "eid", "twitter", "facebook", "reuters", "afp", "ap", "bbc", "cnn", "un", "u.n", "islamic",
+    "west", "east", "north", "south", "gulf", "centre", "center", "capital", "city", "town", "village", "district",
+    "province", "region", "state", "county", "area", "interior", "defence", "defense", "ministry", "parliament",
 }
+_PREP_KINDS = ("prep", "kind", "possessive")
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,10 @@ def _strip_name(name: str) -> str:
     name = name.strip(" ,.'’\"")
     name = re.sub(r"['’]s$", "", name)
     return name
+
+
+def fold_key(name: str) -> str:
+    return alias_key(name)
 
 
 def _rank(place: Place | None, kind: str | None) -> float:
@@ -87,51 +102,67 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
     """Place mentions in ``text`` (a clause starting at ``offset`` in the document)."""
     gaz = get_gazetteer()
     out: dict[tuple[int, int], PlaceMention] = {}
+    kinds: dict[tuple[int, int], str] = {}
 
-    def add(name: str, start: int, kind: str | None, inside: str | None = None, entity: bool = False,
-            written_end: int | None = None) -> None:
+    def add(name: str, start: int, kind: str | None, how: str, inside: str | None = None,
+            label: str | None = None, written_end: int | None = None) -> None:
         name = _strip_name(name)
-        if not name or name.lower() in _STOP_NAMES or _is_actor(name):
+        if not name or name.lower() in _STOP_NAMES or _is_actor(name) or _ADJECTIVE.search(name):
             return
-        if _NOT_HERE.search(text[max(0, start - 20):start]):
+        if _NOT_HERE.search(text[max(0, start - offset - 30):start - offset]):
             return
         end = start + len(name)
         code = gaz.country_code(name)
-        place = None if code and not kind else gaz.resolve(f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, countries)
-        if code and not kind:
+        if code:
             place = gaz.resolve(name, (code,))
-            if place is None or place.kind != "country":
-                # a demonym ("Pakistani") dates nothing to a place of its own
-                if name.lower() != (place.name.lower() if place else ""):
-                    return
-        if place is None and not kind and not entity:
+            if place is None or place.kind != "country" or fold_key(place.name) != fold_key(name) and len(name) > 4:
+                if not (place and place.kind == "country" and gaz.resolve(name) == place and name[0].isupper()
+                        and not name.lower().endswith(("i", "ian", "ese", "ish", "an", "ni", "s"))):
+                    return  # a demonym ("Pakistani", "Syrian") places nothing
+            if how not in _PREP_KINDS:
+                return  # "U.S. officials said": a country named, not where it happened
+        else:
+            place = gaz.resolve(f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, countries)
+        namesake = False
+        if place is not None and countries and place.country not in countries and place.kind == "city" \
+                and place.population < 500_000:
+            place, namesake = None, True  # a namesake town abroad; the name is still a place here
+        if place is None and not kind and not ((label in ("GPE", "LOC", "FAC") or namesake) and how == "prep"):
             return
         written = name
-        if written_end is not None and kind and kind.lower() in (*ADMIN_KINDS, "refugee camp", "junction", "road", "street"):
+        kind_l = kind.lower() if kind else None
+        if written_end is not None and kind and (kind_l in (*ADMIN_KINDS, "refugee camp", "junction", "road", "street")
+                                                 or kind[0].isupper()):
             end = written_end
             written = text[start - offset:end - offset]
+        rank = _rank(place, kind_l)
+        if label == "LOC" and place is None or _BROAD.search(written):
+            rank = max(rank, 3.5)
         key = (start, start + len(name))
         country = place.country if place else None
-        mention = PlaceMention(written, start, end, _rank(place, kind), place, country, inside)
+        mention = PlaceMention(written, start, end, rank, place, country, inside)
         old = out.get(key)
-        if old is None or (mention.rank, mention.place is None) < (old.rank, old.place is None):
+        if old is None or how == "kind" or (mention.rank, mention.place is None) < (old.rank, old.place is None) \
+                and kinds.get(key) != "kind":
             out[key] = mention
+            kinds[key] = how
 
+    labels = {e.start: e.label for e in ents}
     for m in _OF_KIND.finditer(text):
-        add(m.group("name"), offset + m.start("name"), m.group("kind"))
+        add(m.group("name"), offset + m.start("name"), m.group("kind"), "kind")
     for m in _NAME_KIND.finditer(text):
         kind = m.group("kind")
         name = m.group("name")
         if kind[0].isupper() and _is_actor(f"{name} {kind}"):
             continue
-        add(name, offset + m.start("name"), kind.lower(), written_end=offset + m.end())
+        add(name, offset + m.start("name"), kind, "kind", written_end=offset + m.end())
     for m in _POSSESSIVE.finditer(text):
-        add(m.group("name"), offset + m.start("name"), None, inside=m.group("outer"))
+        add(m.group("name"), offset + m.start("name"), None, "possessive", inside=m.group("outer"))
     for m in _PREP.finditer(text):
-        add(m.group("name"), offset + m.start("name"), None)
+        add(m.group("name"), offset + m.start("name"), None, "prep", label=labels.get(offset + m.start("name")))
     for e in ents:
         if e.label in ("GPE", "LOC", "FAC") and offset <= e.start < offset + len(text):
-            add(e.text, e.start, None, entity=e.label in ("GPE", "LOC"))
+            add(e.text, e.start, None, "entity", label=e.label)
     return sorted(out.values(), key=lambda p: p.start)
 
 
