@@ -46,8 +46,8 @@ _STATE = re.compile(
     rf"(?:launched|struck|killed|shot|shelled|bombed|raided|fired|opened\s+fire|carried\s+out|targeted|hit|pounded))\b"
 )
 _TARGET_BEFORE = re.compile(
-    r"(?:\bon|\bagainst|\btargeting|\bat|\bkilled|\bkilling|\bfighting|\bbattling|\bbattle|\bwar\s+(?:on|with)|"
-    r"\bfight\s+against|\bfought)\s+(?:an?\s+|the\s+)?(?:suspected\s+)?$",
+    r"(?:\bon|\bagainst|\btargeting|\btargeted|\bat|\bkilled|\bkilling|\bstruck|\bhit|\bbombed|\bfighting|\bbattling|"
+    r"\bbattle|\bwar\s+(?:on|with)|\bfight\s+against|\bfought)\s+(?:(?:an?|the|suspected|their|its|[\w-]+\s+(?:and|&))\s+){0,4}$",
     re.I,
 )
 _BY_STATE = re.compile(

@@ -12,6 +12,7 @@ import datetime as dt
 
 import re
 
+from incidex.actors import ActorMention
 from incidex.classify import EXPLOSIVE_CLASSES, event_types, target_of
 from incidex.counts import CountMention
 from incidex.fold import Group
@@ -30,9 +31,7 @@ def _count(mentions: list[CountMention]) -> CountMention | None:
     """The toll the text finally states, from figures in text order (body before headline)."""
     current: CountMention | None = None
     for c in mentions:
-        if current is None:
-            current = c
-        elif c.update:
+        if current is None or c.update or current.vague and not c.vague and c.count.low is not None:
             current = c
         elif c.count.low is None and c.count.high is not None and current.count.high is None:
             low = current.count.low
@@ -168,7 +167,7 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
         resolved_place=resolved,
         killed=killed.count if killed else None,
         wounded=wounded.count if wounded else None,
-        perpetrator=_perpetrator_name(perp.name, perp.canonical, doc.text) if perp else None,
+        perpetrator=_perpetrator_name(perp, doc.text) if perp else None,
         perpetrator_aliases=tuple(dict.fromkeys((perp.canonical, *perp.aliases))) if perp else (),
         claimed=status == "claimed",
         claim_status=status,
@@ -179,11 +178,19 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
     )
 
 
-def _perpetrator_name(written: str, canonical: str, text: str) -> str:
-    """The name as the report writes it; the canonical name where the report uses that too."""
-    if canonical != written and len(written) <= 3 or re.search(rf"(?<!\w){re.escape(canonical)}(?!\w)", text):
-        return canonical
-    return written
+def _perpetrator_name(actor: ActorMention, text: str) -> str:
+    """The name the report uses most for this actor (acronyms of three letters or fewer only
+    when it uses nothing longer): "FARC" in a report that spells it out once and says FARC after."""
+    forms = [f for f in dict.fromkeys((actor.name, actor.canonical, *actor.aliases)) if len(f) > 3]
+    counts = {f: len(re.findall(rf"(?<!\w){re.escape(f)}(?!\w)", text, flags=re.I)) for f in forms}
+    used = {f: n for f, n in counts.items() if n}
+    if not used:
+        return actor.canonical if len(actor.name) <= 3 else actor.name
+    best = max(used.values())
+    # the written form wins ties; among the rest, the longest
+    if used.get(actor.name) == best:
+        return actor.name
+    return max((f for f, n in used.items() if n == best), key=len)
 
 
 def anchored(group: Group) -> bool:

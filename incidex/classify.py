@@ -35,8 +35,13 @@ class Classes:
     target: str
 
 
+# Infantry weapons whose names hold an explosive word: used in shootings, not shelling.
+_SMALL_ARMS = re.compile(r"\brocket[\s-]+propelled\s+grenades?\b|\bRPGs?\b", re.IGNORECASE)
+
+
 def trigger_classes(text: str) -> set[str]:
     lex = lexicon()
+    text = _SMALL_ARMS.sub(lambda m: "gunfire".ljust(len(m.group(0))), text)
     return {name for name, pat in lex.triggers.items() if pat.search(text)}
 
 
@@ -51,7 +56,7 @@ def weapon_of(text: str, classes: set[str]) -> str:
 
 
 _AIMED = re.compile(
-    r"\b(?:target(?:ing|ed|s)?|attack(?:ed|s)?(?:\s+(?:on|against))?|assault(?:ed)?(?:\s+on)?|storm(?:ed|ing)|"
+    r"\b(?:target(?:ing|ed|s)?|attack(?:ed|s)?(?!\s+by\b)(?:\s+(?:on|against))?|assault(?:ed)?(?:\s+on)?|storm(?:ed|ing)|"
     r"ambush(?:ed)?|raid(?:ed)?(?:\s+on)?|struck|hit|strikes?\s+on|home\s+of|bomb(?:ing|ed)(?:\s+of)?|"
     r"shell(?:ing|ed)(?:\s+of)?|(?:opened\s+)?fire[ds]?\s+(?:on|at)|shot\s+at|shot\s+dead|gunned\s+down|into|outside|"
     r"at|near|kill(?:ed|ing)(?!\s+(?:in|by|when|after|as|during|on|at)\b)|"

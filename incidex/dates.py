@@ -80,6 +80,8 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
     out = []
     for m in _PATTERN.finditer(text):
         kind = m.lastgroup or ""
+        if kind == "explicit" and re.search(r"(?<![A-Za-z])may(?![A-Za-z])", m.group(0)):
+            continue  # "as many as 20 may have died": the verb, not the month
         if kind == "n":  # the inner group of days_after
             kind = "days_after"
         phrase = m.group(0)

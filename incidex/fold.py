@@ -19,7 +19,7 @@ from incidex.mentions import Mention
 from incidex.places import PlaceMention
 
 _SUMMARY = re.compile(
-    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d+|several|multiple|twin|separate|series\s+of|wave\s+of|"
+    r"\b(?:three|four|five|six|seven|eight|nine|ten|[3-9]|\d\d+|several|multiple|series\s+of|wave\s+of|"
     r"spate\s+of|string\s+of)\s+(?:\w+\s+){0,2}?(?:bombings|blasts|attacks|explosions|bombs|strikes|airstrikes|"
     r"raids|assaults|shootings)\b|^\W*(?:bombings|blasts|attacks|explosions)\b",
     re.IGNORECASE,
@@ -114,22 +114,13 @@ def _kinds_compatible(m: Mention, g: Group) -> bool:
     theirs = {t for t in g.triggers if t in _SPECIFIC}
     if mine and theirs and not mine & theirs:
         return False
-    # an air strike is not the ground attack told before it
-    return not ("air" in mine and not g.triggers & EXPLOSIVE and g.triggers & {"armed", "melee"})
+    # an air strike is not the shooting told before it
+    return not ("air" in mine and not g.triggers & EXPLOSIVE and any(x.weapon == "firearms" for x in g.mentions))
 
 
 def _actors_compatible(m: Mention, g: Group) -> bool:
     mine = {a.canonical for a in m.actors if not a.as_target}
     theirs = g.actors
-    return not (mine and theirs and not mine & theirs)
-
-
-def _counts_compatible(m: Mention, day: dt.date | None, g: Group) -> bool:
-    """Two different tolls, each with its own place or day, are two acts."""
-    if m.anaphoric or m.title or not (m.places or day):
-        return True
-    mine = {c.count.low for c in m.counts if c.kind == "killed" and not c.update}
-    theirs = g.killed
     return not (mine and theirs and not mine & theirs)
 
 
@@ -167,7 +158,7 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
                 if g.summary != summary and (has_anchor or summary):
                     continue
                 if (_places_compatible(m, g) and _dates_compatible(m, day, kind, g) and _kinds_compatible(m, g)
-                        and _actors_compatible(m, g) and _counts_compatible(m, day, g)):
+                        and _actors_compatible(m, g)):
                     target = g
                     break
                 if not has_anchor:
@@ -256,9 +247,14 @@ def _date_only(m: Mention) -> Mention:
 
 
 def _same_area(g: Group, h: Group) -> bool:
+    """Whether act ``h`` may be one of those summary ``g`` sums up: not somewhere else it names."""
     pg, ph = g.best_place, h.best_place
     if pg is None or ph is None:
         return True
     if pg.country and ph.country and pg.country != ph.country:
         return False
-    return True
+    if alias_key(pg.text) in h.place_keys or pg.rank >= 2:
+        return True
+    # both name towns: h is part of g only if it names no other town than g's
+    other_towns = {alias_key(p.text) for m in h.mentions for p in m.places if p.place and p.rank <= 1.5}
+    return not other_towns

@@ -33,8 +33,10 @@ _AFTER = re.compile(
     re.IGNORECASE,
 )
 _NEW = re.compile(
-    r"\b(?:another|a\s+(?:second|third|fourth|fifth|separate|further|similar|new)|an\s+(?:earlier|other|additional)|"
-    r"separately|elsewhere|in\s+(?:a\s+)?(?:separate|another)|also\s+on)\b",
+    r"\b(?:another|a\s+(?:second|third|fourth|fifth|separate|further|similar|new|previous)|an\s+(?:earlier|other|additional))"
+    r"\s+(?:[\w-]+\s+){0,2}?(?:attacks?|bomb(?:ing)?s?|blasts?|explosions?|strikes?|airstrikes?|incidents?|raids?|ambush|"
+    r"shootings?|assaults?|suicide|car\s+bomb|grenade|clash(?:es)?|kidnapping|abduction)\b|\b(?:separately|elsewhere|"
+    r"in\s+(?:a\s+)?(?:separate|another)\s+(?:\w+\s+)?(?:attack|incident|bombing))\b",
     re.IGNORECASE,
 )
 _ANAPHOR = re.compile(
@@ -70,7 +72,7 @@ class Mention:
 
     @property
     def disqualified(self) -> bool:
-        return bool(self.flags & {"aggregate", "hypothetical", "legal", "fiction", "negation"})
+        return bool(self.flags & {"aggregate", "hypothetical", "legal", "fiction", "negation", "caption"})
 
     @property
     def event_dates(self) -> tuple[DateMention, ...]:

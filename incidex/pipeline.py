@@ -68,7 +68,7 @@ def document_countries(c: CleanDocument, ents: dict[int, list[Entity]]) -> tuple
     tally: Counter[str] = Counter()
     for si, s in enumerate(c.sentences):
         for code in countries_named(s.text, [], gaz):
-            tally[code] += 1
+            tally[code] += 3 if si < 3 else 1  # the headline and lead say where the story is
         for e in ents.get(si, []):
             if e.label in ("GPE", "NORP"):
                 place = gaz.resolve(e.text)

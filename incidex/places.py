@@ -124,8 +124,8 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         else:
             place = gaz.resolve(f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, countries)
         namesake = False
-        if place is not None and countries and place.country not in countries and place.kind == "city" \
-                and place.population < 500_000:
+        if place is not None and countries and place.kind == "city" and place.country != countries[0] and (
+                place.country not in countries and place.population < 500_000 or place.population < 100_000):
             place, namesake = None, True  # a namesake town abroad; the name is still a place here
         if place is None and not kind and not ((label in ("GPE", "LOC", "FAC") or namesake) and how == "prep"):
             return
