@@ -16,6 +16,7 @@ from incidex.actors import ActorMention
 from incidex.classify import EXPLOSIVE_CLASSES, event_types, target_of
 from incidex.counts import CountMention
 from incidex.fold import Group
+from incidex.places import PlaceMention, notable_places
 from incidex.records import Count, Document, Evidence, Incident
 
 _PRECISION = {"explicit": 1, "weekday_explicit": 1, "weekday": 1, "last_weekday": 1, "overnight_span": 1,
@@ -47,7 +48,8 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
     ev: list[Evidence] = [_evidence(doc, "incident", first.start, first.end)]
 
     # place and country
-    place_m = group.best_place
+    place_m = reported_place(group)
+    detail = group.best_place
     place = place_m.text if place_m else None
     resolved = place_m.place if place_m else None
     if place_m:
@@ -61,6 +63,12 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
                 break
     if country is None and doc_countries:
         country = doc_countries[0]
+    if country is None:
+        for m in ordered:
+            notable = notable_places(m.text)
+            if notable:
+                country = notable[0].country
+                break
     if country is None:
         for m in ordered:
             for a in m.actors:
@@ -162,6 +170,7 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
         date_text=date_text,
         time_precision=precision,
         place=place,
+        place_detail=detail.text if detail is not None and detail is not place_m else None,
         country=country,
         admin1=admin1,
         resolved_place=resolved,
@@ -176,6 +185,20 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
         confidence=confidence,
         evidence=tuple(sorted(ev, key=lambda e: (e.field != "incident", e.start))),
     )
+
+
+def reported_place(group: Group) -> PlaceMention | None:
+    """The place an incident is filed under: the most specific one the gazetteer can put on
+    a map. A neighbourhood or village it does not know is kept as ``place_detail``, and the
+    town, district or province that the report names with it is the place ("Shaab ... in
+    northeastern Baghdad" is filed under Baghdad)."""
+    places = [p for m in group.mentions if not m.title for p in m.places] or [
+        p for m in group.mentions for p in m.places]
+    if not places:
+        return None
+    located = [p for p in places if p.place is not None and p.rank < 4]
+    pool = located or [p for p in places if p.rank < 4] or places
+    return min(pool, key=lambda p: (p.rank, p.start))
 
 
 def _perpetrator_name(actor: ActorMention, text: str) -> str:

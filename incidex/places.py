@@ -44,7 +44,16 @@ _NOT_HERE = re.compile(
 # Broad natural regions: a place, but no more specific than a province.
 _BROAD = re.compile(r"\b(?:peninsula|valley|desert|mountains|region|coast|strip|bank|delta|basin|highlands|plateau|sahel|belt|corridor)$", re.I)
 # Adjectives that look like names: "Shiite-dominated", "rebel-held".
-_ADJECTIVE = re.compile(r"-(?:dominated|held|controlled|run|based|led|backed|majority|populated|speaking)$|^(?:north|south|east|west)(?:ern)?$", re.I)
+_ADJECTIVE = re.compile(
+    r"-(?:dominated|held|controlled|run|based|led|backed|majority|populated|speaking)$|^(?:north|south|east|west)(?:ern)?$|"
+    r"^(?:shiite|shia|shi'ite|sunni|alawite|christian|kurdish|hindu|muslim|jewish|druze|yazidi|catholic|coptic|"
+    r"buddhist|sikh|ismaili|arab|tribal|government|rebel|opposition|insurgent|militant)$",
+    re.I,
+)
+_CALENDAR = re.compile(
+    r"\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|"
+    r"August|September|October|November|December)\b.*$"
+)
 _STOP_NAMES = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
@@ -68,6 +77,7 @@ class PlaceMention:
 
 
 def _strip_name(name: str) -> str:
+    name = _CALENDAR.sub("", name)  # "Baghdad Friday": the place ends where the date starts
     name = name.strip(" ,.'’\"")
     name = re.sub(r"['’]s$", "", name)
     return name
@@ -94,8 +104,25 @@ def _rank(place: Place | None, kind: str | None) -> float:
     return 1.0 if place.population < 1_000_000 else 1.5
 
 
+def _unique(gaz: Gazetteer, name: str) -> Place | None:
+    """A name that only one country's gazetteer entries bear, spelled the same: that place,
+    however small ("Tal Afar", "Panjgur"). Ordinary resolution wants more people to trust a
+    name without the document's country."""
+    if len(name) < 5:
+        return None
+    cands = gaz.candidates(name)
+    if not cands or len({c.country for c in cands}) != 1:
+        return None
+    from rapidfuzz import fuzz
+
+    key = re.sub(r"^(?:al|el|an|ad|as|ar|ash)\s+", "", alias_key(name)).replace(" ", "")
+    best = max(cands, key=lambda c: c.population)
+    other = re.sub(r"^(?:al|el|an|ad|as|ar|ash)\s+", "", alias_key(best.name)).replace(" ", "")
+    return best if fuzz.ratio(key, other) >= 85 else None
+
+
 def _is_actor(name: str) -> bool:
-    return alias_key(name) in lexicon().actor_by_alias
+    return re.sub(r"^the\s+", "", alias_key(name)) in lexicon().actor_by_alias
 
 
 def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str, ...]) -> list[PlaceMention]:
@@ -123,6 +150,8 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
                 return  # "U.S. officials said": a country named, not where it happened
         else:
             place = gaz.resolve(f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, countries)
+            if place is None and how in _PREP_KINDS:
+                place = _unique(gaz, name)
         namesake = False
         if place is not None and countries and place.kind == "city" and place.country != countries[0] and (
                 place.country not in countries and place.population < 500_000 or place.population < 100_000):
@@ -153,6 +182,8 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
     for m in _NAME_KIND.finditer(text):
         kind = m.group("kind")
         name = m.group("name")
+        if re.match(r"\s+of\s", text[m.end():]):
+            continue  # "the Sinai city of al-Arish": the kind word belongs to the name after it
         if kind[0].isupper() and _is_actor(f"{name} {kind}"):
             continue
         add(name, offset + m.start("name"), kind, "kind", written_end=offset + m.end())
@@ -166,17 +197,54 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
     return sorted(out.values(), key=lambda p: p.start)
 
 
+_WORD = re.compile(r"[A-Z][\w'’.-]*\w|[A-Z]\.[A-Z]\.?")
+
+
 def countries_named(text: str, ents: list[Entity], gaz: Gazetteer | None = None) -> list[str]:
-    """ISO codes of countries named in a text (names and demonyms), in order of mention."""
+    """ISO codes of countries named in a text (names and demonyms), in order of mention.
+
+    Tries runs of up to four capitalised words, longest first, so "Burkina Faso" and
+    "Democratic Republic of Congo" are one country and "Three Yemeni soldiers" finds Yemen.
+    """
     gaz = gaz or get_gazetteer()
-    out = []
+    words = list(_WORD.finditer(text))
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(words):
+        for n in (4, 3, 2, 1):
+            run = words[i:i + n]
+            if len(run) < n:
+                continue
+            # the words must be adjacent (only spaces or "of"/"the" between them)
+            gaps = [text[a.end():b.start()] for a, b in zip(run, run[1:], strict=False)]
+            if any(not re.fullmatch(r"\s+(?:(?:of|the|and)\s+)*", g) for g in gaps):
+                continue
+            code = gaz.country_code(text[run[0].start():run[-1].end()])
+            if code:
+                out.append((run[0].start(), code))
+                i += n
+                break
+        else:
+            i += 1
     for e in ents:
         if e.label in ("GPE", "NORP", "LOC"):
             code = gaz.country_code(e.text)
             if code:
-                out.append(code)
-    for m in re.finditer(rf"\b{CAP}", text):
-        code = gaz.country_code(m.group(0))
-        if code:
-            out.append(code)
+                out.append((e.start, code))
+    return [code for _, code in sorted(out)]
+
+
+def notable_places(text: str, gaz: Gazetteer | None = None) -> list[Place]:
+    """Well-known places (cities of 100,000 or more, provinces) a text names anywhere,
+    even outside a location phrase ("2016 Würzburg train attack: ..."): a last clue to
+    the country of an incident that names no place in the usual way."""
+    gaz = gaz or get_gazetteer()
+    out = []
+    for m in re.finditer(CAP, text):
+        name = _strip_name(m.group(0))
+        if name.lower() in _STOP_NAMES or _is_actor(name) or gaz.country_code(name):
+            continue
+        place = gaz.resolve(name)
+        if place is not None and (place.kind == "admin1" or place.population >= 100_000):
+            out.append(place)
     return out

@@ -102,7 +102,7 @@ class Incident:
     date: dt.date | None
     date_text: str | None
     time_precision: int  # ACLED: 1 day, 2 week, 3 month or vaguer
-    place: str | None  # as written in the text
+    place: str | None  # as written in the text: the most specific place the gazetteer can locate
     country: str | None
     admin1: str | None
     resolved_place: Place | None
@@ -116,6 +116,7 @@ class Incident:
     weapon: str
     confidence: float
     evidence: tuple[Evidence, ...] = field(default=())
+    place_detail: str | None = None  # a more specific place named but not locatable ("Shaab")
 
     @property
     def evidence_sentence(self) -> str | None:
@@ -135,6 +136,7 @@ class Incident:
             "time_precision": self.time_precision,
             "place": self.place,
             "place_aliases": [],
+            "place_detail": self.place_detail,
             "admin1": self.admin1,
             "country": self.country,
             "latitude": rp.latitude if rp else None,
