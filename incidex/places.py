@@ -17,7 +17,9 @@ from incidex.lexicon import alias_key, lexicon
 from incidex.nlp import Entity
 from incidex.records import Place
 
-_CAPWORD = r"(?:[A-Z](?:[\w.-]|['’](?!s\b))*\w|[A-Z])"
+# Upper-case Latin letters, accented ones included ("Çukurca", "Île"): re has no \p{Lu}.
+_UP = "[" + "".join(chr(c) for c in range(0x41, 0x250) if chr(c).isupper() and chr(c).isalpha()) + "]"
+_CAPWORD = rf"(?:{_UP}(?:[\w.-]|['’](?!s\b))*\w|{_UP})"
 _LINK = r"(?:\s+(?:al|el|ad|as|ash|an|ar|at|az|de|del|la|le|du|des|do|da|di|of|e|i|bin|ibn|bani|beni|wa)(?:-|\s+))?"
 CAP = rf"(?:(?:al|el|ad|an|as|ar|at|az|ash)-)?{_CAPWORD}(?:{_LINK}\s*{_CAPWORD}|\s+{_CAPWORD}|-{_CAPWORD}){{0,4}}"
 SUBLOCAL = ("neighbourhood", "neighborhood", "area", "suburb", "locality", "quarter", "district of", "village",
@@ -27,18 +29,21 @@ ADMIN_KINDS = {"district": 2.0, "circle": 2.0, "cercle": 2.0, "department": 2.0,
                "division": 2.0, "tehsil": 2.0, "commune": 2.0, "subdistrict": 2.0,
                "province": 3.0, "state": 3.0, "region": 3.0, "governorate": 3.0, "oblast": 3.0,
                "prefecture": 3.0, "territory": 3.0}
-KINDS = r"(?:refugee\s+camp|local\s+government|sub-district|neighbou?rhood|area|suburb|locality|quarter|village|camp|junction|road|street|town|city|district|circle|cercle|department|county|municipality|township|division|tehsil|commune|province|state|region|governorate|oblast|prefecture|territory)"
+KINDS = r"(?:refugee\s+camp|local\s+government|settlement|island|agency|tribal\s+area|sub-district|neighbou?rhood|area|suburb|locality|quarter|village|camp|junction|road|street|town|city|district|circle|cercle|department|county|municipality|township|division|tehsil|commune|province|state|region|governorate|oblast|prefecture|territory)"
 _DIRECTION = r"(?:(?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)(?:ern)?|restive|remote|troubled|volatile|main|capital|coastal|border|desert|mountainous|tribal|nearby|neighbouring|neighboring|adjoining|southern|northern|eastern|western|port|northeastern|northwestern|southeastern|southwestern|rural|key|strategic|besieged|rebel-held|government-held|largest|second-largest|commercial|\w+-(?:held|controlled|dominated|run))"
 _OF_KIND = re.compile(rf"\b(?:(?i:the)\s+)?(?:(?i:{_DIRECTION})[\s,]+)*(?P<kind>(?i:{KINDS}))\s+of\s+(?P<name>{CAP})")
 _NAME_KIND = re.compile(rf"(?P<name>{CAP})\s+(?P<kind>(?i:{KINDS}))\b")
 _POSSESSIVE = re.compile(rf"(?P<outer>{CAP})['’]s\s+(?:{_DIRECTION}\s+)*(?P<name>{CAP})")
 _PREP = re.compile(
-    rf"\b(?:in|at|near|outside|around|across|on\s+the\s+outskirts\s+of|in\s+and\s+around|inside|close\s+to|off)\s+"
+    rf"\b(?P<prep>in|at|near|outside|around|across|on\s+the\s+outskirts\s+of|in\s+and\s+around|inside|close\s+to|off|"
+    rf"of|on|into|hit|struck|stormed|attacked|raided|shelled)\s+"
     rf"(?:the\s+)?(?:(?:{_DIRECTION}|town|city|village)[\s,]+)*(?P<name>{CAP})"
 )
+# After these, a capitalised name is only a place if the gazetteer knows it.
+_WEAK_PREPS = frozenset({"of", "on", "into", "hit", "struck", "stormed", "attacked", "raided", "shelled"})
 _NOT_HERE = re.compile(
     r"(?:-based|based\s+in|border\s+with|from|to|told|for|of\s+the|"
-    r"(?:official|officials|spokesman|spokesperson|source|sources|correspondent|resident|residents|reporter|journalist)\s+(?:in|at))\s*$",
+    r"(?:official|officials|spokesman|spokesperson|source|sources|correspondent|residents)\s+(?:in|at))\s*$",
     re.IGNORECASE,
 )
 # Broad natural regions: a place, but no more specific than a province.
@@ -152,6 +157,16 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             place = gaz.resolve(f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, countries)
             if place is None and how in _PREP_KINDS:
                 place = _unique(gaz, name)
+            words = name.split()
+            if place is None and len(words) > 1 and not kind and how in (*_PREP_KINDS, "weak"):
+                for n in range(len(words) - 1, 0, -1):
+                    head = " ".join(words[:n])
+                    place = gaz.resolve(head, countries) if head.lower() not in _STOP_NAMES else None
+                    if place is not None and place.kind != "country":
+                        name = head
+                        end = start + len(name)
+                        break
+                    place = None
         namesake = False
         if place is not None and countries and place.kind == "city" and place.country != countries[0] and (
                 place.country not in countries and place.population < 500_000 or place.population < 100_000):
@@ -190,7 +205,13 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
     for m in _POSSESSIVE.finditer(text):
         add(m.group("name"), offset + m.start("name"), None, "possessive", inside=m.group("outer"))
     for m in _PREP.finditer(text):
-        add(m.group("name"), offset + m.start("name"), None, "prep", label=labels.get(offset + m.start("name")))
+        weak = m.group("prep").lower() in _WEAK_PREPS
+        label = labels.get(offset + m.start("name"))
+        if not weak and label is None:
+            label = "GPE"  # "in Çukurca": a name after a location word is a place unless known otherwise
+        elif label in ("PERSON", "ORG", "NORP", "DATE"):
+            label = None
+        add(m.group("name"), offset + m.start("name"), None, "weak" if weak else "prep", label=label)
     for e in ents:
         if e.label in ("GPE", "LOC", "FAC") and offset <= e.start < offset + len(text):
             add(e.text, e.start, None, "entity", label=e.label)
