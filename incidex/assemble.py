@@ -41,7 +41,9 @@ def _count(mentions: list[CountMention]) -> CountMention | None:
     return current
 
 
-def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Incident:
+def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tuple[str, ...]) -> Incident:
+    """One incident from one group. ``named``: countries the document names by name, most
+    named first; ``mentioned``: those and the ones it names only by demonym."""
     body = [m for m in group.mentions if not m.title]
     ordered = body + [m for m in group.mentions if m.title]
     first = ordered[0]
@@ -61,14 +63,17 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
             if codes:
                 country = codes[0]
                 break
-    if country is None and doc_countries:
-        country = doc_countries[0]
+    # where the act happened, by strength of evidence: a town or province the incident names,
+    # a well-known place named anywhere in it, a country the report names, the home of the
+    # group that did it, and last a nationality ("Yemeni soldiers")
     if country is None:
         for m in ordered:
             notable = notable_places(m.text)
             if notable:
                 country = notable[0].country
                 break
+    if country is None and named:
+        country = named[0]
     if country is None:
         for m in ordered:
             for a in m.actors:
@@ -77,6 +82,8 @@ def assemble(group: Group, doc: Document, doc_countries: tuple[str, ...]) -> Inc
                     break
             if country:
                 break
+    if country is None and mentioned:
+        country = mentioned[0]
     if country and not place_m:
         ev.append(Evidence("country", first.start, first.end, doc.text[first.start:first.end]))
     admin1 = resolved.admin1 if resolved and resolved.kind != "country" else None
@@ -191,12 +198,16 @@ def reported_place(group: Group) -> PlaceMention | None:
     """The place an incident is filed under: the most specific one the gazetteer can put on
     a map. A neighbourhood or village it does not know is kept as ``place_detail``, and the
     town, district or province that the report names with it is the place ("Shaab ... in
-    northeastern Baghdad" is filed under Baghdad)."""
+    northeastern Baghdad" is filed under Baghdad). Places that the gazetteer puts in another
+    country than the broadest place named with them are namesakes and are not used."""
     places = [p for m in group.mentions if not m.title for p in m.places] or [
         p for m in group.mentions for p in m.places]
     if not places:
         return None
     located = [p for p in places if p.place is not None and p.rank < 4]
+    if located:
+        frame = max(located, key=lambda p: (p.rank, p.place.population if p.place else 0))
+        located = [p for p in located if p.country == frame.country]
     pool = located or [p for p in places if p.rank < 4] or places
     return min(pool, key=lambda p: (p.rank, p.start))
 

@@ -62,19 +62,19 @@ def _entities(cleaned: list[CleanDocument]) -> list[dict[int, list[Entity]]]:
     return out
 
 
-def document_countries(c: CleanDocument, ents: dict[int, list[Entity]]) -> tuple[str, ...]:
-    """Countries the document names, most often named first: context for place names."""
+def document_countries(c: CleanDocument) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Countries the document names, most often named first, headline and lead counting
+    triple: (all of them, those named by name rather than demonym)."""
     gaz = get_gazetteer()
     tally: Counter[str] = Counter()
+    names: Counter[str] = Counter()
     for si, s in enumerate(c.sentences):
-        for code in countries_named(s.text, [], gaz):
-            tally[code] += 3 if si < 3 else 1  # the headline and lead say where the story is
-        for e in ents.get(si, []):
-            if e.label in ("GPE", "NORP"):
-                place = gaz.resolve(e.text)
-                if place is not None and place.kind != "country" and place.population >= 100_000:
-                    tally[place.country] += 0.5  # type: ignore[assignment]
-    return tuple(code for code, _ in tally.most_common())
+        for code, demonym in countries_named(s.text, [], gaz):
+            weight = 3 if si < 3 else 1
+            tally[code] += weight
+            if not demonym:
+                names[code] += weight
+    return tuple(code for code, _ in tally.most_common()), tuple(code for code, _ in names.most_common())
 
 
 def is_fiction(text: str) -> bool:
@@ -87,7 +87,7 @@ def incidents_of(c: CleanDocument, ents: dict[int, list[Entity]]) -> list[Incide
     if is_fiction(c.document.text):
         log.info("%s: reads as fiction or sport; no incidents extracted", c.document.doc_id)
         return []
-    countries = document_countries(c, ents)
+    countries, named = document_countries(c)
     mentions = find_mentions(c, ents, countries)
     groups = fold(mentions, c.document.published)
-    return [assemble(g, c.document, countries) for g in groups if anchored(g)]
+    return [assemble(g, c.document, named, countries) for g in groups if anchored(g)]

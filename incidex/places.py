@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from incidex.gazetteer import Gazetteer, get_gazetteer
 from incidex.lexicon import alias_key, lexicon
@@ -31,14 +32,17 @@ ADMIN_KINDS = {"district": 2.0, "circle": 2.0, "cercle": 2.0, "department": 2.0,
                "prefecture": 3.0, "territory": 3.0}
 KINDS = r"(?:refugee\s+camp|local\s+government|settlement|island|agency|tribal\s+area|sub-district|neighbou?rhood|area|suburb|locality|quarter|village|camp|junction|road|street|town|city|district|circle|cercle|department|county|municipality|township|division|tehsil|commune|province|state|region|governorate|oblast|prefecture|territory)"
 _DIRECTION = r"(?:(?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)(?:ern)?|restive|remote|troubled|volatile|main|capital|coastal|border|desert|mountainous|tribal|nearby|neighbouring|neighboring|adjoining|southern|northern|eastern|western|port|northeastern|northwestern|southeastern|southwestern|rural|key|strategic|besieged|rebel-held|government-held|largest|second-largest|commercial|\w+-(?:held|controlled|dominated|run))"
-_OF_KIND = re.compile(rf"\b(?:(?i:the)\s+)?(?:(?i:{_DIRECTION})[\s,]+)*(?P<kind>(?i:{KINDS}))\s+of\s+(?P<name>{CAP})")
+_OF_KIND = re.compile(
+    rf"\b(?:(?i:the)\s+)?(?:(?i:{_DIRECTION})[\s,]+)*(?:(?P<demonym>{_CAPWORD})\s+)?(?P<kind>(?i:{KINDS}))\s+of\s+(?P<name>{CAP})"
+)
 _NAME_KIND = re.compile(rf"(?P<name>{CAP})\s+(?P<kind>(?i:{KINDS}))\b")
 _POSSESSIVE = re.compile(rf"(?P<outer>{CAP})['’]s\s+(?:{_DIRECTION}\s+)*(?P<name>{CAP})")
 _PREP = re.compile(
-    rf"\b(?P<prep>in|at|near|outside|around|across|on\s+the\s+outskirts\s+of|in\s+and\s+around|inside|close\s+to|off|"
-    rf"of|on|into|hit|struck|stormed|attacked|raided|shelled)\s+"
+    rf"\b(?P<prep>(?i:in|at|near|outside|around|across|on\s+the\s+outskirts\s+of|in\s+and\s+around|inside|close\s+to|off|"
+    rf"of|on|into|hit|struck|stormed|attacked|raided|shelled))\s+"
     rf"(?:the\s+)?(?:(?:{_DIRECTION}|town|city|village)[\s,]+)*(?P<name>{CAP})"
 )
+_APPOSITION = re.compile(rf",\s+(?P<name>{CAP})(?=\s*(?:[,.;)]|$|\s+(?:province|state|region|district)\b))")
 # After these, a capitalised name is only a place if the gazetteer knows it.
 _WEAK_PREPS = frozenset({"of", "on", "into", "hit", "struck", "stormed", "attacked", "raided", "shelled"})
 _NOT_HERE = re.compile(
@@ -46,6 +50,8 @@ _NOT_HERE = re.compile(
     r"(?:official|officials|spokesman|spokesperson|source|sources|correspondent|residents)\s+(?:in|at))\s*$",
     re.IGNORECASE,
 )
+# A country named after these is not where the act happened ("near the border with Mali").
+_ELSEWHERE = re.compile(r"(?:-based|based\s+in|border\s+with|borders\s+with|from|for|to|fled\s+to|flee\s+to)\s+(?:the\s+)?$", re.I)
 # Broad natural regions: a place, but no more specific than a province.
 _BROAD = re.compile(r"\b(?:peninsula|valley|desert|mountains|region|coast|strip|bank|delta|basin|highlands|plateau|sahel|belt|corridor)$", re.I)
 # Adjectives that look like names: "Shiite-dominated", "rebel-held".
@@ -109,6 +115,47 @@ def _rank(place: Place | None, kind: str | None) -> float:
     return 1.0 if place.population < 1_000_000 else 1.5
 
 
+def _skeleton(name: str) -> str:
+    return re.sub(r"^(?:al|el|an|ad|as|ar|ash|the)\s+", "", alias_key(name)).replace(" ", "")
+
+
+def plausible(name: str, place: Place) -> bool:
+    """Whether a place's own name looks like the name written: GeoNames alternate names include
+    other languages' names ("Bassa" is Italian for Passau), which only context may justify."""
+    from rapidfuzz import fuzz
+
+    a, b = _skeleton(name), _skeleton(place.name)
+    return a == b or fuzz.ratio(a, b) >= 80 or (len(a) >= 5 and (a in b or b in a))
+
+
+@lru_cache(maxsize=512)
+def _country_place(gaz: Gazetteer, code: str) -> Place | None:
+    import pycountry
+
+    entry = pycountry.countries.get(alpha_2=code)
+    if entry is None:
+        return None
+    for name in (getattr(entry, "common_name", None), entry.name):
+        if name:
+            place = gaz.resolve(name, (code,))
+            if place is not None and place.kind == "country":
+                return place
+    return None
+
+
+def _near(gaz: Gazetteer, place: Place, country: str, km: float = 1000.0) -> bool:
+    """Whether ``place`` lies within ``km`` of the main town of ``country`` (neighbours, disputed
+    borders: a town in the West Bank in a report that names only Israel)."""
+    import math
+
+    home = _country_place(gaz, country)
+    if home is None or home.latitude is None or place.latitude is None:
+        return False
+    lat1, lon1, lat2, lon2 = map(math.radians, (home.latitude, home.longitude, place.latitude, place.longitude))
+    d = math.acos(min(1.0, math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(lon1 - lon2)))
+    return d * 6371.0 <= km
+
+
 def _unique(gaz: Gazetteer, name: str) -> Place | None:
     """A name that only one country's gazetteer entries bear, spelled the same: that place,
     however small ("Tal Afar", "Panjgur"). Ordinary resolution wants more people to trust a
@@ -137,7 +184,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
     kinds: dict[tuple[int, int], str] = {}
 
     def add(name: str, start: int, kind: str | None, how: str, inside: str | None = None,
-            label: str | None = None, written_end: int | None = None) -> None:
+            label: str | None = None, written_end: int | None = None, home: str | None = None) -> None:
         name = _strip_name(name)
         if not name or name.lower() in _STOP_NAMES or _is_actor(name) or _ADJECTIVE.search(name):
             return
@@ -154,7 +201,10 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             if how not in _PREP_KINDS:
                 return  # "U.S. officials said": a country named, not where it happened
         else:
-            place = gaz.resolve(f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, countries)
+            context = (home, *countries) if home else countries
+            place = gaz.resolve(f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, context)
+            if home and place is not None and place.country != home:
+                place = None  # "the Cameroonian town of Bodo" is in Cameroon or unknown
             if place is None and how in _PREP_KINDS:
                 place = _unique(gaz, name)
             words = name.split()
@@ -162,15 +212,18 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
                 for n in range(len(words) - 1, 0, -1):
                     head = " ".join(words[:n])
                     place = gaz.resolve(head, countries) if head.lower() not in _STOP_NAMES else None
-                    if place is not None and place.kind != "country":
+                    if place is not None and place.kind != "country" and plausible(head, place):
                         name = head
                         end = start + len(name)
                         break
                     place = None
+        if place is not None and place.kind != "country" and (how in ("entity", "weak") or len(name) <= 4) \
+                and not plausible(name, place):
+            place = None
         namesake = False
-        if place is not None and countries and place.kind == "city" and place.country != countries[0] and (
-                place.country not in countries and place.population < 500_000 or place.population < 100_000):
-            place, namesake = None, True  # a namesake town abroad; the name is still a place here
+        if place is not None and countries and place.kind == "city" and place.country not in countries \
+                and place.population < 500_000 and not _near(gaz, place, countries[0]):
+            place, namesake = None, True  # a namesake town far abroad; the name is still a place here
         if place is None and not kind and not ((label in ("GPE", "LOC", "FAC") or namesake) and how == "prep"):
             return
         written = name
@@ -193,7 +246,8 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
 
     labels = {e.start: e.label for e in ents}
     for m in _OF_KIND.finditer(text):
-        add(m.group("name"), offset + m.start("name"), m.group("kind"), "kind")
+        home = gaz.country_code(m.group("demonym")) if m.group("demonym") else None
+        add(m.group("name"), offset + m.start("name"), m.group("kind"), "kind", home=home)
     for m in _NAME_KIND.finditer(text):
         kind = m.group("kind")
         name = m.group("name")
@@ -203,7 +257,11 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             continue
         add(name, offset + m.start("name"), kind, "kind", written_end=offset + m.end())
     for m in _POSSESSIVE.finditer(text):
-        add(m.group("name"), offset + m.start("name"), None, "possessive", inside=m.group("outer"))
+        outer = gaz.country_code(m.group("outer"))
+        if outer is None:
+            big = gaz.resolve(m.group("outer"), countries)
+            outer = big.country if big is not None else None
+        add(m.group("name"), offset + m.start("name"), None, "possessive", inside=m.group("outer"), home=outer)
     for m in _PREP.finditer(text):
         weak = m.group("prep").lower() in _WEAK_PREPS
         label = labels.get(offset + m.start("name"))
@@ -212,8 +270,13 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         elif label in ("PERSON", "ORG", "NORP", "DATE"):
             label = None
         add(m.group("name"), offset + m.start("name"), None, "weak" if weak else "prep", label=label)
+        # "in Rajah Buayan, Maguindanao": the name after the comma is the enclosing place
+        extra = _APPOSITION.match(text, m.end())
+        if extra:
+            add(extra.group("name"), offset + extra.start("name"), None, "weak")
     for e in ents:
-        if e.label in ("GPE", "LOC", "FAC") and offset <= e.start < offset + len(text):
+        # buildings (FAC: "the Pakistani Consulate") name no place of their own
+        if e.label in ("GPE", "LOC") and offset <= e.start < offset + len(text):
             add(e.text, e.start, None, "entity", label=e.label)
     return sorted(out.values(), key=lambda p: p.start)
 
@@ -221,15 +284,17 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
 _WORD = re.compile(r"[A-Z][\w'’.-]*\w|[A-Z]\.[A-Z]\.?")
 
 
-def countries_named(text: str, ents: list[Entity], gaz: Gazetteer | None = None) -> list[str]:
-    """ISO codes of countries named in a text (names and demonyms), in order of mention.
+def countries_named(text: str, ents: list[Entity], gaz: Gazetteer | None = None) -> list[tuple[str, bool]]:
+    """Countries named in a text, in order of mention: (ISO code, whether by a demonym).
 
     Tries runs of up to four capitalised words, longest first, so "Burkina Faso" and
     "Democratic Republic of Congo" are one country and "Three Yemeni soldiers" finds Yemen.
+    A demonym ("Yemeni", "Afghan asylum seeker") is weaker evidence of where an act
+    happened than the country's name.
     """
     gaz = gaz or get_gazetteer()
     words = list(_WORD.finditer(text))
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, str, bool]] = []
     i = 0
     while i < len(words):
         for n in (4, 3, 2, 1):
@@ -240,19 +305,21 @@ def countries_named(text: str, ents: list[Entity], gaz: Gazetteer | None = None)
             gaps = [text[a.end():b.start()] for a, b in zip(run, run[1:], strict=False)]
             if any(not re.fullmatch(r"\s+(?:(?:of|the|and)\s+)*", g) for g in gaps):
                 continue
-            code = gaz.country_code(text[run[0].start():run[-1].end()])
+            written = text[run[0].start():run[-1].end()]
+            code = gaz.country_code(written)
+            elsewhere = _ELSEWHERE.search(text[max(0, run[0].start() - 30):run[0].start()]) or re.match(
+                r"\s+(?:border|frontier|embassy|consulate|nationals?|citizens?|refugees?|asylum)\b", text[run[-1].end():], re.I)
+            if code and elsewhere:
+                i += n
+                break
             if code:
-                out.append((run[0].start(), code))
+                place = gaz.resolve(written, (code,))
+                out.append((run[0].start(), code, place is None or place.kind != "country"))
                 i += n
                 break
         else:
             i += 1
-    for e in ents:
-        if e.label in ("GPE", "NORP", "LOC"):
-            code = gaz.country_code(e.text)
-            if code:
-                out.append((e.start, code))
-    return [code for _, code in sorted(out)]
+    return [(code, demonym) for _, code, demonym in sorted(out)]
 
 
 def notable_places(text: str, gaz: Gazetteer | None = None) -> list[Place]:
@@ -266,6 +333,6 @@ def notable_places(text: str, gaz: Gazetteer | None = None) -> list[Place]:
         if name.lower() in _STOP_NAMES or _is_actor(name) or gaz.country_code(name):
             continue
         place = gaz.resolve(name)
-        if place is not None and (place.kind == "admin1" or place.population >= 100_000):
+        if place is not None and (place.kind == "admin1" or place.population >= 100_000) and plausible(name, place):
             out.append(place)
     return out
