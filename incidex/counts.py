@@ -138,6 +138,11 @@ _ONE_ACTIVE = re.compile(
     rf"\b(?P<verb>{KILL_ACTIVE}|{WOUND_ACTIVE})\s+(?:a|an|one)\s+(?P<np>(?:[\w'’-]+\s+){{0,4}}[\w'’-]+)",
     re.IGNORECASE,
 )
+# A victim named: "shot and killed local journalist Ernesto Mendez", "killed Mkutar Otieno, a chief"
+_NAMED = re.compile(
+    rf"\b(?P<verb>{KILL_ACTIVE}|{WOUND_ACTIVE})\s+(?:(?:[a-z][\w-]*\s+){{1,3}})?(?P<np>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){{1,3}})"
+    rf"(?=\s*,\s*(?:a|an|the)\s|\s+(?:in|at|on|near|outside)\s|\s*[.;])"
+)
 _ANOTHER = re.compile(rf"\b(?:and|while)\s+another\s+(?:\w+\s+)?(?:was\s+)?(?P<verb>{WOUND_VERB}|{KILL_VERB})\b", re.I)
 _ESCAPED = re.compile(r"\bescap(?:ed|ing)\s+(?:\w+\s+)?(?:injury|unhurt|unharmed)|\bwere\s+(?:not\s+hurt|unhurt|unharmed)\b", re.I)
 
@@ -229,7 +234,7 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             found.append(CountMention(k, Count(0, 0), offset + m.start(), offset + m.end(), m.group(0)))
         taken.append(m.span())
     lex = lexicon()
-    for pat in (_ONE_PASSIVE, _ONE_ACTIVE, _ANOTHER):
+    for pat in (_ONE_PASSIVE, _ONE_ACTIVE, _ANOTHER, _NAMED):
         for m in pat.finditer(text):
             if not free(m.start(), m.start("verb") + 1 if pat is _ONE_ACTIVE else m.end()):
                 continue
@@ -238,7 +243,12 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             if pat is _ONE_ACTIVE:  # the object ends at its first person noun, if any
                 heads = [i for i, w in enumerate(words) if w in lex.person_nouns]
                 words = words[: heads[0] + 1] if heads else []
-            if pat is not _ANOTHER:
+            if pat is _NAMED:
+                words = []
+                if re.search(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
+                             r"May|June|July|August|September|October|November|December)\b", m.group("np")):
+                    continue
+            elif pat is not _ANOTHER:
                 if not words or words[-1] not in lex.person_nouns:
                     continue
                 if any(w in lex.not_victims for w in words):

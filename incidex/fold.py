@@ -35,6 +35,7 @@ class Group:
     summary: bool = False
     date: dt.date | None = None
     date_kind: str | None = None
+    date_text: str | None = None
     context_date: dt.date | None = None  # the day the narrative was at when this act was first told
 
     @property
@@ -81,6 +82,10 @@ def _places_compatible(m: Mention, g: Group) -> bool:
     m_keys = {alias_key(p.text) for p in m.places} | {alias_key(p.place.name) for p in m.places if p.place}
     if m.anaphoric:  # "the attack on Jamal Street": a definite description points back
         return True
+    # a neighbourhood the gazetteer does not know may lie in the town the incident is filed under
+    other_towns = {alias_key(p.text) for p in m.places if p.place is not None and p.rank <= 1.5}
+    if pm.place is None and pm.rank <= 0.5 and pg.place is not None and pg.rank >= 1 and not other_towns - {kg}:
+        return True
     if pm.rank < pg.rank:  # the mention refines the incident's place if it names it too
         return kg in m_keys or pg.rank >= 2 or (pm.inside is not None and alias_key(pm.inside) == kg)
     if pg.rank < pm.rank:
@@ -91,6 +96,8 @@ def _places_compatible(m: Mention, g: Group) -> bool:
 def _dates_compatible(m: Mention, day: dt.date | None, kind: str | None, g: Group) -> bool:
     if day is not None and g.date is not None:
         return day == g.date
+    if kind == "explicit" and g.date_text and day is None and alias_key(_date_text(m)) != alias_key(g.date_text):
+        return False  # "4 April" and "23 April" without a year: still two days
     if kind and g.date_kind and (kind in ("vague", "month")) != (g.date_kind in ("vague", "month")):
         return False
     if kind in ("vague", "month") and g.date is not None:
@@ -124,6 +131,17 @@ def _actors_compatible(m: Mention, g: Group) -> bool:
     return not (mine and theirs and not mine & theirs)
 
 
+def _date_text(m: Mention) -> str:
+    return next((d.text for d in m.event_dates if d.kind != "days_after"), "")
+
+
+def _mention_date_for_fold(m: Mention, published: dt.date | None, reference: dt.date | None) -> tuple[dt.date | None, str | None]:
+    # a clause that only counts ("we counted 19 dead this morning") dates the count, not the act
+    if not (m.triggers - {"casualty", "claim"}):
+        return None, None
+    return _mention_date(m, published, reference)
+
+
 def _mention_date(m: Mention, published: dt.date | None, reference: dt.date | None) -> tuple[dt.date | None, str | None]:
     for d in m.event_dates:
         if d.kind == "days_after":
@@ -139,7 +157,7 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
     last_date: dt.date | None = None
     titles = [m for m in mentions if m.title]
     for m in (m for m in mentions if not m.title):
-        day, kind = _mention_date(m, published, last_date)
+        day, kind = _mention_date_for_fold(m, published, last_date)
         related = m.anchor is not None and m.before_anchor is not None and m.anchor in owner
         if day is None and related:
             anchor_date = owner[m.anchor].date  # type: ignore[index]
@@ -172,6 +190,7 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
             target.date = day
         if kind and target.date_kind is None:
             target.date_kind = kind
+            target.date_text = _date_text(m)
         if day is not None:
             last_date = day
     _resolve_relations(mentions, owner)

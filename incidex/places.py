@@ -72,6 +72,7 @@ _STOP_NAMES = {
     "ramadan", "eid", "twitter", "facebook", "reuters", "afp", "ap", "bbc", "cnn", "un", "u.n", "islamic",
     "west", "east", "north", "south", "gulf", "centre", "center", "capital", "city", "town", "village", "district",
     "province", "region", "state", "county", "area", "interior", "defence", "defense", "ministry", "parliament",
+    "islamic maghreb", "maghreb", "levant", "arabian peninsula",
 }
 _PREP_KINDS = ("prep", "kind", "possessive")
 
@@ -112,6 +113,8 @@ def _rank(place: Place | None, kind: str | None) -> float:
         return 4.0
     if place.kind == "admin1":
         return 3.0
+    if place.kind == "region":  # North Waziristan, Sinai, Ghouta: wider than a town
+        return 2.5
     return 1.0 if place.population < 1_000_000 else 1.5
 
 
@@ -190,6 +193,8 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             return
         if _NOT_HERE.search(text[max(0, start - offset - 30):start - offset]):
             return
+        if re.match(r"(?:-based|\s+border\b|\s+frontier\b)", text[start - offset + len(name):]):
+            return  # "West Bank-based fighters", "near the Mali border"
         end = start + len(name)
         code = gaz.country_code(name)
         if code:

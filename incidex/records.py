@@ -80,7 +80,7 @@ class Place:
 
     name: str  # the gazetteer's own name ("Karachi")
     country: str  # ISO 3166-1 alpha-2
-    kind: str  # "city", "admin1" or "country"
+    kind: str  # "city", "region" (an area between town and province), "admin1" or "country"
     latitude: float | None = None
     longitude: float | None = None
     geonames_id: int | None = None
