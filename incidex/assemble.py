@@ -194,6 +194,11 @@ def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tup
     )
 
 
+_TOWN_OR_ADMIN = frozenset({"town", "city", "village", "district", "province", "state", "region", "county",
+                            "governorate", "department", "municipality", "circle", "cercle", "commune", "tehsil",
+                            "township", "division", "local government", "oblast", "prefecture", "territory"})
+
+
 def reported_place(group: Group) -> PlaceMention | None:
     """The place an incident is filed under: the most specific one the gazetteer can put on
     a map. A neighbourhood or village it does not know is kept as ``place_detail``, and the
@@ -204,10 +209,12 @@ def reported_place(group: Group) -> PlaceMention | None:
         p for m in group.mentions for p in m.places]
     if not places:
         return None
-    located = [p for p in places if p.place is not None and p.rank < 4]
+    # located, or named with a word that says what it is ("the city of Pul-i-Alam", "Bagram
+    # district"): a neighbourhood or a bare unknown name defers to the place named with it
+    located = [p for p in places if p.rank < 4 and (p.place is not None or p.kind in _TOWN_OR_ADMIN)]
     if located:
         frame = max(located, key=lambda p: (p.rank, p.place.population if p.place else 0))
-        located = [p for p in located if p.country == frame.country]
+        located = [p for p in located if p.country in (frame.country, None)]
     pool = located or [p for p in places if p.rank < 4] or places
     return min(pool, key=lambda p: (p.rank, p.start))
 

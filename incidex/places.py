@@ -42,6 +42,11 @@ _PREP = re.compile(
     rf"of|on|into|hit|struck|stormed|attacked|raided|shelled))\s+"
     rf"(?:the\s+)?(?:(?:{_DIRECTION}|town|city|village)[\s,]+)*(?P<name>{CAP})"
 )
+# "The Karachi attack", "2016 Pathankot attack:": a place named by the act's name.
+_EVENT_NAME = re.compile(
+    rf"(?P<name>{CAP})\s+(?:[a-z]+\s+){{0,2}}(?:attacks?|bombings?|blasts?|massacre|shootings?|siege|explosions?|ambush|raid|"
+    rf"offensive|hostage\s+crisis|car\s+bombing)\b"
+)
 _APPOSITION = re.compile(rf",\s+(?P<name>{CAP})(?=\s*(?:[,.;)]|$|\s+(?:province|state|region|district)\b))")
 # After these, a capitalised name is only a place if the gazetteer knows it.
 _WEAK_PREPS = frozenset({"of", "on", "into", "hit", "struck", "stormed", "attacked", "raided", "shelled"})
@@ -79,17 +84,25 @@ _PREP_KINDS = ("prep", "kind", "possessive")
 
 @dataclass(frozen=True)
 class PlaceMention:
-    text: str  # as written, with its kind word when that is part of the name ("Kandahar province")
+    text: str  # as written, with its kind word when that is part of the name ("Sadr City")
     start: int
     end: int
     rank: float  # 0 most specific ... 4 a country
     place: Place | None
     country: str | None
     inside: str | None = None  # an enclosing place named with it ("Baghdad" for Shuala)
+    kind: str | None = None  # the kind word the text gives it ("town", "district", "neighbourhood")
+
+
+_LEADING_CALENDAR = re.compile(
+    r"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|"
+    r"August|September|October|November|December)\s+"
+)
 
 
 def _strip_name(name: str) -> str:
     name = _CALENDAR.sub("", name)  # "Baghdad Friday": the place ends where the date starts
+    name = _LEADING_CALENDAR.sub("", name)  # "26 April Mandera": and starts after it
     name = name.strip(" ,.'’\"")
     name = re.sub(r"['’]s$", "", name)
     return name
@@ -188,7 +201,9 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
 
     def add(name: str, start: int, kind: str | None, how: str, inside: str | None = None,
             label: str | None = None, written_end: int | None = None, home: str | None = None) -> None:
-        name = _strip_name(name)
+        raw, name = name, _strip_name(name)
+        if name and name in raw:
+            start += raw.index(name)
         if not name or name.lower() in _STOP_NAMES or _is_actor(name) or _ADJECTIVE.search(name):
             return
         if _NOT_HERE.search(text[max(0, start - offset - 30):start - offset]):
@@ -233,6 +248,9 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             return
         written = name
         kind_l = kind.lower() if kind else None
+        # The kind word stays with an administrative area ("Kandahar province", "Lamu County")
+        # and where it is part of the name ("Sadr City", "Jenin refugee camp"); a town or
+        # neighbourhood goes by its name ("the city of Peshawar" is Peshawar).
         if written_end is not None and kind and (kind_l in (*ADMIN_KINDS, "refugee camp", "junction", "road", "street")
                                                  or kind[0].isupper()):
             end = written_end
@@ -242,7 +260,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             rank = max(rank, 3.5)
         key = (start, start + len(name))
         country = place.country if place else None
-        mention = PlaceMention(written, start, end, rank, place, country, inside)
+        mention = PlaceMention(written, start, end, rank, place, country, inside, kind_l)
         old = out.get(key)
         if old is None or how == "kind" or (mention.rank, mention.place is None) < (old.rank, old.place is None) \
                 and kinds.get(key) != "kind":
@@ -250,6 +268,8 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             kinds[key] = how
 
     labels = {e.start: e.label for e in ents}
+    for m in _EVENT_NAME.finditer(text):
+        add(m.group("name"), offset + m.start("name"), None, "weak")
     for m in _OF_KIND.finditer(text):
         home = gaz.country_code(m.group("demonym")) if m.group("demonym") else None
         add(m.group("name"), offset + m.start("name"), m.group("kind"), "kind", home=home)
