@@ -46,10 +46,14 @@ _NP_WORD = (
     r"(?!(?:and|were|was|have|has|had|are|is|killed|wounded|injured|died|dead|after|before|in|on|at|by|"
     r"when|while|as|from|during|with|that|who|which|but|than|to|for|said|says|\d+)\b)[\w'’.-]+,?"
 )
-NP = rf"(?P<np>(?:{_NP_WORD}\s+){{0,6}}?(?:,?\s*(?:including|among\s+them|mostly|most\s+of\s+them)\s+[^.;:]{{1,60}}?,?\s+)?)"
+NP = (
+    rf"(?P<np>(?:{_NP_WORD}\s+){{0,6}}?(?:(?:in|from|at)\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s+)?"
+    rf"(?:,?\s*(?:including|among\s+them|mostly|most\s+of\s+them)\s+[^.;:\d]{{1,60}}?,?\s+)?)"
+)
 AUX = r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|have|has|had|are|is|being|got|been|reportedly|also|later|all|" \
       r"reported|confirmed|believed|said|to\s+be|to\s+have\s+been|now|so\s+far|critically|severely|" \
-      r"seriously|slightly|badly|fatally|allegedly|either|each)\s+){0,4}"
+      r"seriously|slightly|badly|fatally|allegedly|either|each|lightly|moderately|gravely|mortally|" \
+      r"grievously|critically)\s+){0,4}"
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,8 @@ def _patterns() -> list[tuple[str, re.Pattern[str], bool]]:
         # shared subject: "At least 15 people were killed and 14 others wounded"
         ("both", rf"\b{FIGURE}\s+{NP}{AUX}{KILL_VERB}\s*,?\s+and\s+(?P<num_b>{NUMBER})\s+(?:others?\s+|more\s+)?{AUX}{WOUND_VERB}\b", False),
         # passive / predicate: "nine people were killed", "19 dead", "Over 15 people were wounded"
-        ("killed", rf"\b{FIGURE}\s+{NP}{AUX}{KILL_VERB}\b", False),
-        ("wounded", rf"\b{FIGURE}\s+{NP}{AUX}{WOUND_VERB}\b", False),
+        ("killed", rf"\b{FIGURE}\s+{NP}{AUX}(?<! and ){KILL_VERB}\b", False),
+        ("wounded", rf"\b{FIGURE}\s+{NP}{AUX}(?<! and ){WOUND_VERB}\b", False),
         ("wounded", rf"\b{FIGURE}\s+{NP}{AUX}(?:suffered|sustained|received)\s+(?:\w+\s+){{0,2}}injuries\b", False),
         # active: "killed 12", "killing at least six people", "wounding another three"
         ("killed", rf"\b{KILL_ACTIVE}\s+(?:the\s+)?{FIGURE}(?=(?P<after>(?:\s+[\w'’-]+){{0,3}}))", False),
@@ -135,7 +139,7 @@ _ONE_PASSIVE = re.compile(
     re.IGNORECASE,
 )
 _ONE_ACTIVE = re.compile(
-    rf"\b(?P<verb>{KILL_ACTIVE}|{WOUND_ACTIVE})\s+(?:a|an|one)\s+(?P<np>(?:[\w'’-]+\s+){{0,4}}[\w'’-]+)",
+    rf"\b(?P<verb>{KILL_ACTIVE}|{WOUND_ACTIVE})\s+(?:a|an|one|another)\s+(?P<np>(?:[\w'’-]+\s+){{0,4}}[\w'’-]+)",
     re.IGNORECASE,
 )
 # A victim named: "shot and killed local journalist Ernesto Mendez", "killed Mkutar Otieno, a chief"
@@ -154,10 +158,28 @@ def _person(word: str, lex: object) -> bool:
         "people", "persons", "civilians", "children", "women", "men", "police", "personnel", "troops")
 
 
+def _overlapping(pat: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """Matches starting at every word, so a greedy phrase cannot hide the next figure."""
+    out = []
+    pos = 0
+    while (m := pat.search(text, pos)) is not None:
+        out.append(m)
+        pos = m.start() + 1
+    return out
+
+
+_STOP_NP = frozenset({"in", "at", "on", "near", "and", "when", "after", "as", "during", "while", "by", "with", "from", "to"})
+
+
 def _noun_phrase_ok(np: str) -> bool:
     """Whether the words after a figure name victims (people), not attackers or things."""
     lex = lexicon()
-    words = [w.strip(",.").lower() for w in np.split()]
+    words = []
+    for w in np.split():
+        w = w.strip(",.").lower()
+        if w in _STOP_NP:
+            break
+        words.append(w)
     if not words:
         return True
     if any(w in lex.not_victims or w in lex.non_person_nouns for w in words):
@@ -235,7 +257,7 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
         taken.append(m.span())
     lex = lexicon()
     for pat in (_ONE_PASSIVE, _ONE_ACTIVE, _ANOTHER, _NAMED):
-        for m in pat.finditer(text):
+        for m in _overlapping(pat, text):
             if not free(m.start(), m.start("verb") + 1 if pat is _ONE_ACTIVE else m.end()):
                 continue
             words = [w.strip(",.").lower() for w in (m.groupdict().get("np") or "").split()]
@@ -255,8 +277,12 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
                     continue
             verb = m.group("verb").lower()
             kind = "wounded" if re.match(r"wound|injur|hurt|maim|hospital", verb) else "killed"
-            found.append(CountMention(kind, Count(1, 1), offset + m.start(), offset + m.end(), m.group(0)))
-            taken.append(m.span())
+            end = m.end()
+            if pat is _ONE_ACTIVE and words:  # the object ends at its head noun
+                head = re.search(rf"\b{re.escape(words[-1])}\b", m.group("np"), re.I)
+                end = m.start("np") + head.end() if head else end
+            found.append(CountMention(kind, Count(1, 1), offset + m.start(), offset + end, text[m.start():end]))
+            taken.append((m.start(), end))
     for m in _ESCAPED.finditer(text):
         if free(*m.span()):
             found.append(CountMention("wounded", Count(0, 0), offset + m.start(), offset + m.end(), m.group(0)))
