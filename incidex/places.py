@@ -31,7 +31,7 @@ ADMIN_KINDS = {"district": 2.0, "circle": 2.0, "cercle": 2.0, "department": 2.0,
                "province": 3.0, "state": 3.0, "region": 3.0, "governorate": 3.0, "oblast": 3.0,
                "prefecture": 3.0, "territory": 3.0}
 KINDS = r"(?:refugee\s+camp|local\s+government|settlement|island|agency|tribal\s+area|sub-district|neighbou?rhood|area|suburb|locality|quarter|village|camp|junction|road|street|town|city|district|circle|cercle|department|county|municipality|township|division|tehsil|commune|province|state|region|governorate|oblast|prefecture|territory)"
-_DIRECTION = r"(?:(?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)(?:ern)?|restive|remote|troubled|volatile|main|capital|coastal|border|desert|mountainous|tribal|nearby|neighbouring|neighboring|adjoining|southern|northern|eastern|western|port|northeastern|northwestern|southeastern|southwestern|rural|key|strategic|besieged|rebel-held|government-held|largest|second-largest|commercial|\w+-(?:held|controlled|dominated|run))"
+_DIRECTION = r"(?:(?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)(?:ern)?|restive|remote|provincial|troubled|volatile|main|capital|coastal|border|desert|mountainous|tribal|nearby|neighbouring|neighboring|adjoining|southern|northern|eastern|western|port|northeastern|northwestern|southeastern|southwestern|rural|key|strategic|besieged|rebel-held|government-held|largest|second-largest|commercial|\w+-(?:held|controlled|dominated|run))"
 _OF_KIND = re.compile(
     rf"\b(?:(?i:the)\s+)?(?:(?i:{_DIRECTION})[\s,]+)*(?:(?P<demonym>{_CAPWORD})\s+)?(?P<kind>(?i:{KINDS}))\s+of\s+(?P<name>{CAP})"
 )
@@ -44,8 +44,8 @@ _PREP = re.compile(
 )
 # "The Karachi attack", "2016 Pathankot attack:": a place named by the act's name.
 _EVENT_NAME = re.compile(
-    rf"(?P<name>{CAP})\s+(?:[a-z]+\s+){{0,2}}(?:attacks?|bombings?|blasts?|massacre|shootings?|siege|explosions?|ambush|raid|"
-    rf"offensive|hostage\s+crisis|car\s+bombing)\b"
+    rf"(?P<name>{CAP}?)\s+(?:[a-z]+\s+){{0,2}}(?i:attacks?|bombings?|blasts?|massacre|shootings?|siege|explosions?|ambush|"
+    rf"raid|offensive|hostage\s+crisis|car\s+bombing)\b"
 )
 _APPOSITION = re.compile(rf",\s+(?P<name>{CAP})(?=\s*(?:[,.;)]|$|\s+(?:province|state|region|district)\b))")
 # After these, a capitalised name is only a place if the gazetteer knows it.
@@ -229,6 +229,15 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
                 place = _unique(gaz, name)
             words = name.split()
             if place is None and len(words) > 1 and not kind and how in (*_PREP_KINDS, "weak"):
+                # "Battle of Mosul": the place after the last "of"; "Haditha Asphalt Factory": the leading words
+                tail = re.split(r"\s+of\s+", name)[-1]
+                if tail != name:
+                    place = gaz.resolve(tail, countries)
+                    if place is not None and plausible(tail, place) and place.kind != "country":
+                        start, name = start + name.rindex(tail), tail
+                        words = []
+                    else:
+                        place = None
                 for n in range(len(words) - 1, 0, -1):
                     head = " ".join(words[:n])
                     place = gaz.resolve(head, countries) if head.lower() not in _STOP_NAMES else None
