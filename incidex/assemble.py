@@ -196,7 +196,8 @@ def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tup
 
 _TOWN_OR_ADMIN = frozenset({"town", "city", "village", "district", "province", "state", "region", "county",
                             "governorate", "department", "municipality", "circle", "cercle", "commune", "tehsil",
-                            "township", "division", "local government", "oblast", "prefecture", "territory"})
+                            "township", "division", "local government", "oblast", "prefecture", "territory",
+                            "settlement", "island", "junction", "refugee camp"})
 
 
 def reported_place(group: Group) -> PlaceMention | None:

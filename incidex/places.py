@@ -103,6 +103,7 @@ _LEADING_CALENDAR = re.compile(
 def _strip_name(name: str) -> str:
     name = _CALENDAR.sub("", name)  # "Baghdad Friday": the place ends where the date starts
     name = _LEADING_CALENDAR.sub("", name)  # "26 April Mandera": and starts after it
+    name = re.sub(r"^(?:The|An|A)\s+", "", name)
     name = name.strip(" ,.'’\"")
     name = re.sub(r"['’]s$", "", name)
     return name
@@ -263,7 +264,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         if written_end is not None and kind and (kind_l in (*ADMIN_KINDS, "refugee camp", "junction", "road", "street")
                                                  or kind[0].isupper()):
             end = written_end
-            written = text[start - offset:end - offset]
+            written = re.sub(r"^the\s+", "", text[start - offset:end - offset], flags=re.I)
         rank = _rank(place, kind_l)
         if label == "LOC" and place is None or _BROAD.search(written):
             rank = max(rank, 3.5)
