@@ -249,8 +249,11 @@ def _drop_summaries(groups: list[Group]) -> list[Group]:
             parts = [h for h in groups if not h.summary and h is not g and (g.date is None or h.date in (None, g.date))
                      and _same_area(g, h)]
             if len(parts) >= 2:
+                first = g.mentions[0].index
                 for h in parts:
-                    if h.date is None and g.date is not None and h.context_date in (None, g.date):
+                    # only acts told after the summary are its parts ("three bombings ... on Tuesday. A car bomb ...")
+                    if h.date is None and g.date is not None and h.context_date in (None, g.date) \
+                            and h.mentions[0].index > first:
                         h.date, h.date_kind = g.date, g.date_kind
                         h.mentions.extend(_date_only(x) for x in g.mentions if x.event_dates)
                 continue

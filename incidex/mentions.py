@@ -105,10 +105,17 @@ def _is_title(sentence: Sentence, text: str) -> bool:
 _RELATIVE = re.compile(r",\s*(?:who|which|whose|whom)\b|\b(?:who|which)\s+(?:was|were|had|has|have|is|are)\b")
 
 
-def _flags(text: str, counts: bool) -> frozenset[str]:
+_DAY_LEVEL = frozenset({"explicit", "weekday_explicit", "weekday", "last_weekday", "overnight_span", "today", "yesterday"})
+
+
+def _flags(text: str, counts: bool, day_level: bool = False) -> frozenset[str]:
     cues = lexicon().cues
     main = text[: m.start()] if (m := _RELATIVE.search(text)) and m.start() > 20 else text
     flags = {name for name, pat in cues.items() if name != "reporting" and pat.search(main)}
+    if "aggregate" in flags and day_level and not re.search(r"\bsince\b", main, re.I):
+        # "Extending the deadliest spate of attacks so far this year, ... bombings killed 63
+        # on Tuesday": a day pins one act; the tally words are scene-setting
+        flags.discard("aggregate")
     if counts:
         flags.discard("police_work")  # "police arrested two after gunmen killed five": still an act
     return frozenset(flags)
@@ -146,7 +153,7 @@ def find_mentions(
                 new=bool(_NEW.search(text)),
                 # a clause with a toll but no act ("we counted 19 dead") retells the act before it
                 anaphoric=bool(_ANAPHOR.search(text)) or not (triggers - {"casualty", "claim"}),
-                flags=_flags(text, bool(counts)),
+                flags=_flags(text, bool(counts), any(d.kind in _DAY_LEVEL and not d.reporting for d in dates)),
             )
             mentions.append(mention)
             # "X comes a day after Y": the clause after the cut is dated from the one before it
