@@ -32,18 +32,22 @@ def _count(mentions: list[CountMention]) -> CountMention | None:
     """The toll the text finally states, from figures in text order (body before headline)."""
     current: CountMention | None = None
     for c in mentions:
-        if current is None or c.update or current.vague and not c.vague and c.count.low is not None:
-            current = c
-        elif c.count.low is None and c.count.high is not None and current.count.high is None:
-            low = current.count.low
-            if low is None or c.count.high > low:
-                current = CountMention(c.kind, Count(low, c.count.high), current.start, c.end, current.text)
+        if current is None or c.update or current.vague and not c.vague and c.count.low is not None \
+                or current.count.high == 0 and (c.count.low or 0) > 0:
+            current = c  # an update, an exact figure after "several", a toll after "no casualties"
+        elif c.count.low is None and c.count.high is not None:
+            # "six died, but a survivor said up to 19 were killed": the range widens
+            low, high = current.count.low, current.count.high
+            if c.count.high > max(x for x in (low, high, 0) if x is not None):
+                current = CountMention(c.kind, Count(low, c.count.high), current.start, current.end, current.text)
     return current
 
 
-def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tuple[str, ...]) -> Incident:
+def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tuple[str, ...],
+             focus: frozenset[str] = frozenset()) -> Incident:
     """One incident from one group. ``named``: countries the document names by name, most
-    named first; ``mentioned``: those and the ones it names only by demonym."""
+    named first; ``mentioned``: those and the ones it names only by demonym; ``focus``: the
+    countries it names more than once."""
     body = [m for m in group.mentions if not m.title]
     ordered = body + [m for m in group.mentions if m.title]
     first = ordered[0]
@@ -74,6 +78,8 @@ def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tup
                 break
     if country is None and named:
         country = named[0]
+    if country is None and mentioned and mentioned[0] in focus:
+        country = mentioned[0]  # a report that keeps saying "Egyptian" is about Egypt
     if country is None:
         for m in ordered:
             for a in m.actors:

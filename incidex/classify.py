@@ -59,7 +59,7 @@ _AIMED = re.compile(
     r"\b(?:target(?:ing|ed|s)?|attack(?:ed|s)?(?!\s+by\b)(?:\s+(?:on|against))?|assault(?:ed)?(?:\s+on)?|storm(?:ed|ing)|"
     r"ambush(?:ed)?|raid(?:ed)?(?:\s+on)?|struck|hit|strikes?\s+on|home\s+of|bomb(?:ing|ed)(?:\s+of)?|"
     r"shell(?:ing|ed)(?:\s+of)?|(?:opened\s+)?fire[ds]?\s+(?:on|at)|shot\s+at|shot\s+dead|gunned\s+down|into|outside|"
-    r"at|near|kill(?:ed|ing)(?!\s+(?:in|by|when|after|as|during|on|at)\b)|"
+    r"at(?!\s+(?:least|most|around|about)\b)|near|kill(?:ed|ing)(?!\s+(?:in|by|when|after|as|during|on|at)\b)|"
     r"kidnapp?(?:ed|ing)|abduct(?:ed|ing)|set\s+fire\s+to|torched|burn(?:ed|t)|vandali[sz]ed|ransacked)\s+",
     re.IGNORECASE,
 )
@@ -80,11 +80,15 @@ def target_of(text: str) -> tuple[str, bool] | None:
     A word right after an attack verb or preposition ("attacked a checkpoint", "into a
     crowded movie theater") says more than a word elsewhere in the clause.
     """
-    for m in _AIMED.finditer(text):
-        window = " ".join(text[m.end():].split()[:6])
-        hit = _first_target(window)
-        if hit and hit[0] < 40:
-            return hit[1], True
+    # what was hit ("outside a police station") before whom the figures count ("killed nine people")
+    for kill_verbs in (False, True):
+        for m in _AIMED.finditer(text):
+            if m.group(0).lower().startswith("kill") != kill_verbs:
+                continue
+            window = " ".join(text[m.end():].split()[:6])
+            hit = _first_target(window)
+            if hit and hit[0] < 40:
+                return hit[1], True
     hit = _first_target(text)
     return (hit[1], False) if hit else None
 

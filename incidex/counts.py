@@ -236,7 +236,9 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
                     w = Count(wn.value, None) if wn.vague or (qual and count.high is None) else Count(wn.value, wn.value)
                     found.append(CountMention("wounded", w, offset + a, offset + b, m.group(0)))
             else:
-                found.append(CountMention(kind, count, offset + a, offset + b, m.group(0), update, vague))
+                # the evidence runs on to the victims named after an active verb ("injuring three investigators")
+                ev_end = m.end("after") if m.groupdict().get("after") else b
+                found.append(CountMention(kind, count, offset + a, offset + ev_end, text[a:ev_end], update, vague))
             taken.append((a, b))
     for m in _NOBODY.finditer(text):
         if not free(*m.span()):

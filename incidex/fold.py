@@ -121,8 +121,9 @@ def _kinds_compatible(m: Mention, g: Group) -> bool:
     theirs = {t for t in g.triggers if t in _SPECIFIC}
     if mine and theirs and not mine & theirs:
         return False
-    # an air strike is not the shooting told before it
-    return not ("air" in mine and not g.triggers & EXPLOSIVE and any(x.weapon == "firearms" for x in g.mentions))
+    # an air strike is not the ground attack told before it
+    return not ("air" in mine and not g.triggers & EXPLOSIVE
+                and any(x.triggers & {"armed", "melee"} and not x.anaphoric for x in g.mentions))
 
 
 def _actors_compatible(m: Mention, g: Group) -> bool:

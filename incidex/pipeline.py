@@ -62,19 +62,22 @@ def _entities(cleaned: list[CleanDocument]) -> list[dict[int, list[Entity]]]:
     return out
 
 
-def document_countries(c: CleanDocument) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def document_countries(c: CleanDocument) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
     """Countries the document names, most often named first, headline and lead counting
-    triple: (all of them, those named by name rather than demonym)."""
+    triple: (all of them, those named by name rather than demonym, those named twice or more)."""
     gaz = get_gazetteer()
     tally: Counter[str] = Counter()
     names: Counter[str] = Counter()
+    times: Counter[str] = Counter()
     for si, s in enumerate(c.sentences):
         for code, demonym in countries_named(s.text, [], gaz):
             weight = 3 if si < 3 else 1
             tally[code] += weight
+            times[code] += 1
             if not demonym:
                 names[code] += weight
-    return tuple(code for code, _ in tally.most_common()), tuple(code for code, _ in names.most_common())
+    return (tuple(code for code, _ in tally.most_common()), tuple(code for code, _ in names.most_common()),
+            frozenset(code for code, n in times.items() if n >= 2))
 
 
 def is_fiction(text: str) -> bool:
@@ -87,7 +90,7 @@ def incidents_of(c: CleanDocument, ents: dict[int, list[Entity]]) -> list[Incide
     if is_fiction(c.document.text):
         log.info("%s: reads as fiction or sport; no incidents extracted", c.document.doc_id)
         return []
-    countries, named = document_countries(c)
+    countries, named, focus = document_countries(c)
     mentions = find_mentions(c, ents, countries)
     groups = fold(mentions, c.document.published)
-    return [assemble(g, c.document, named, countries) for g in groups if anchored(g)]
+    return [assemble(g, c.document, named, countries, focus) for g in groups if anchored(g)]
