@@ -25,7 +25,7 @@ _CLAIMED = re.compile(
 )
 _UNCLAIMED = re.compile(
     r"\b(?:no\s+(?:group|one|organi[sz]ation|faction)\s+(?:has\s+|had\s+)?(?:yet\s+|so\s+far\s+|immediately\s+)?(?:claimed|taken\s+responsibility)|"
-    r"nobody\s+(?:has\s+)?claimed|no\s+(?:immediate\s+)?claim\s+of\s+responsibility|not\s+(?:yet\s+)?been\s+claimed|"
+    r"no\s+(?:group|one)\s+(?:has\s+)?said\s+it\s+(?:carried\s+out|fired|planted|was\s+behind)|nobody\s+(?:has\s+)?claimed|no\s+(?:immediate\s+)?claim\s+of\s+responsibility|not\s+(?:yet\s+)?been\s+claimed|"
     r"no\s+immediate\s+claim|unclaimed)",
     re.IGNORECASE,
 )

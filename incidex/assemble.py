@@ -76,10 +76,10 @@ def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tup
             if notable:
                 country = notable[0].country
                 break
-    if country is None and named:
-        country = named[0]
     if country is None and mentioned and mentioned[0] in focus:
         country = mentioned[0]  # a report that keeps saying "Egyptian" is about Egypt
+    if country is None and named:
+        country = named[0]
     if country is None:
         for m in ordered:
             for a in m.actors:
@@ -219,8 +219,9 @@ def reported_place(group: Group) -> PlaceMention | None:
     # located, or named with a word that says what it is ("the city of Pul-i-Alam", "Bagram
     # district"): a neighbourhood or a bare unknown name defers to the place named with it
     located = [p for p in places if p.rank < 4 and (p.place is not None or p.kind in _TOWN_OR_ADMIN)]
-    if located:
-        frame = max(located, key=lambda p: (p.rank, p.place.population if p.place else 0))
+    resolved = [p for p in located if p.place is not None]
+    if resolved:
+        frame = max(resolved, key=lambda p: (p.rank, p.place.population if p.place else 0))
         located = [p for p in located if p.country in (frame.country, None)]
     pool = located or [p for p in places if p.rank < 4] or places
     return min(pool, key=lambda p: (p.rank, p.start))

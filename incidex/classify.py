@@ -21,9 +21,11 @@ SUB_EVENT = {
     "explosive": ("Explosions/Remote violence", "Remote explosive/landmine/IED"),
     "abduction": ("Violence against civilians", "Abduction/forced disappearance"),
     "riot": ("Riots", "Mob violence"),
+    "protest": ("Riots", "Violent demonstration"),
 }
 # Trigger classes in the order that decides the sub-event type.
-PRIORITY = ("suicide", "air", "shelling", "grenade", "explosive", "abduction", "riot", "arson", "melee", "armed")
+PRIORITY = ("suicide", "air", "shelling", "grenade", "explosive", "abduction", "riot", "protest", "arson", "melee",
+            "armed")
 EXPLOSIVE_CLASSES = frozenset({"suicide", "air", "shelling", "grenade", "explosive"})
 ARMED_TARGETS = frozenset({"police", "military", "armed group"})
 

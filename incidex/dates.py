@@ -90,7 +90,11 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
             n = (m.group("n") or "").lower()
             days = _NUMS.get(n, int(n) if n.isdigit() else None)
         before = text[max(0, m.start() - 40):m.start()]
-        out.append(DateMention(kind, offset + m.start(), offset + m.end(), phrase, days, _is_reporting(before)))
+        # "MAIDUGURI, Nigeria, Nov 17 - ...": a dateline dates the report
+        dateline = m.start() < 40 and bool(re.match(r"\s*(?:\([^)]*\))?\s*[-–—:]", text[m.end():])) and (
+            m.start() == 0 or "," in before)
+        out.append(DateMention(kind, offset + m.start(), offset + m.end(), phrase, days,
+                               _is_reporting(before) or dateline))
     return out
 
 

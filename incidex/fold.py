@@ -17,6 +17,7 @@ from incidex.dates import resolve
 from incidex.lexicon import alias_key
 from incidex.mentions import Mention
 from incidex.places import PlaceMention
+from incidex.records import Place
 
 _SUMMARY = re.compile(
     r"\b(?:three|four|five|six|seven|eight|nine|ten|[3-9]|\d\d+|several|multiple|series\s+of|wave\s+of|"
@@ -82,6 +83,14 @@ def _places_compatible(m: Mention, g: Group) -> bool:
     m_keys = {alias_key(p.text) for p in m.places} | {alias_key(p.place.name) for p in m.places if p.place}
     if m.anaphoric:  # "the attack on Jamal Street": a definite description points back
         return True
+    if pm.rank >= 2 and pg.rank <= 1.5 and pg.place is not None and km not in g.place_keys:
+        # "shells landed in the Hodan district" after a car bomb in Baidoa: a district not known
+        # to hold the incident's town is somewhere else
+        # a district the gazetteer does not know may hold the town (the best-fitting group wins)
+        return pm.place is None or _contains(pm.place, pg.place)
+    if pg.rank >= 2 and pm.rank <= 1.5 and pm.place is not None and pg.place is not None \
+            and kg not in m_keys and not _contains(pg.place, pm.place):
+        return False
     # a neighbourhood the gazetteer does not know may lie in the town the incident is filed under
     other_towns = {alias_key(p.text) for p in m.places if p.place is not None and p.rank <= 1.5}
     if pm.place is None and pm.rank <= 0.5 and pg.place is not None and pg.rank >= 1 and not other_towns - {kg}:
@@ -91,6 +100,14 @@ def _places_compatible(m: Mention, g: Group) -> bool:
     if pg.rank < pm.rank:
         return km in g.place_keys or pm.rank >= 2
     return False
+
+
+def _contains(big: Place, small: Place) -> bool:
+    if big.country != small.country:
+        return False
+    if big.kind == "country":
+        return True
+    return bool(small.admin1) and alias_key(small.admin1) == alias_key(big.admin1 or big.name)
 
 
 def _dates_compatible(m: Mention, day: dt.date | None, kind: str | None, g: Group) -> bool:
@@ -136,6 +153,14 @@ def _date_text(m: Mention) -> str:
     return next((d.text for d in m.event_dates if d.kind != "days_after"), "")
 
 
+def _affinity(m: Mention, g: Group) -> float:
+    """What a mention shares with a group: the specific kind of act, a place, a named actor."""
+    mine = {t for t in m.triggers if t in _SPECIFIC}
+    keys = {alias_key(p.text) for p in m.places} | {alias_key(p.place.name) for p in m.places if p.place}
+    actors = {a.canonical for a in m.actors if not a.as_target}
+    return 2.0 * bool(mine & g.triggers) + 2.0 * bool(keys & g.place_keys) + 2.0 * bool(actors & g.actors)
+
+
 def _mention_date_for_fold(m: Mention, published: dt.date | None, reference: dt.date | None) -> tuple[dt.date | None, str | None]:
     # a clause that only counts ("we counted 19 dead this morning") dates the count, not the act
     if not (m.triggers - {"casualty", "claim"}):
@@ -173,15 +198,18 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
         target: Group | None = None
         has_anchor = bool(m.places or day or kind)
         if not m.new and m.anchor is None:
-            for g in reversed(groups):
+            best = 0.0
+            for age, g in enumerate(reversed(groups)):
                 if g.summary != summary and (has_anchor or summary):
                     continue
-                if (_places_compatible(m, g) and _dates_compatible(m, day, kind, g) and _kinds_compatible(m, g)
+                if not (_places_compatible(m, g) and _dates_compatible(m, day, kind, g) and _kinds_compatible(m, g)
                         and _actors_compatible(m, g)):
-                    target = g
-                    break
-                if not has_anchor:
-                    break
+                    continue
+                score = _affinity(m, g) + 1.0 / (1 + age)  # what they share, and how recently it was told
+                if not has_anchor and age > 0 and _affinity(m, g) == 0:
+                    continue  # a bare "the attack" points at the latest act unless it shares more with another
+                if score > best:
+                    target, best = g, score
         if target is None:
             target = Group(summary=summary, context_date=last_date)
             groups.append(target)

@@ -21,6 +21,7 @@ from incidex.lexicon import lexicon
 from incidex.nlp import Entity
 from incidex.places import PlaceMention, find_places
 from incidex.records import CleanDocument, Sentence
+from incidex.truecase import is_shouting, truecase
 
 # Where one sentence holds two acts. The "comes a day after" form also links their dates.
 _SPLIT = re.compile(
@@ -28,7 +29,7 @@ _SPLIT = re.compile(
     r"|\.\s+|,\s+(?=another\s+(?:bomb|blast|attack|explosion))",
 )
 _AFTER = re.compile(
-    r"\b(?:comes?|came|coming|follow(?:s|ed|ing)?|occurred|took\s+place|happened)\s+"
+    r"(?:\b(?:comes?|came|coming|follow(?:s|ed|ing)?|occurred|took\s+place|happened)\s+|,\s+)"
     r"(?=(?:just\s+|only\s+)?(?:a|an|one|two|three|four|five|six|seven|several|few|days)\s+(?:days?\s+|weeks?\s+)?after\b)",
     re.IGNORECASE,
 )
@@ -102,20 +103,18 @@ def _is_title(sentence: Sentence, text: str) -> bool:
 
 # A relative clause tells background ("Shukrijumah, who was indicted in the U.S. for a plot
 # to bomb..."): the cues that disqualify a clause are read in its main part only.
-_RELATIVE = re.compile(r",\s*(?:who|which|whose|whom)\b|\b(?:who|which)\s+(?:was|were|had|has|have|is|are)\b")
+_RELATIVE = re.compile(r"\b(?:who|whom|whose)\b|,\s*which\b|\bwhich\s+(?:was|were|had|has|have|is|are)\b")
 
 
-_DAY_LEVEL = frozenset({"explicit", "weekday_explicit", "weekday", "last_weekday", "overnight_span", "today", "yesterday"})
-
-
-def _flags(text: str, counts: bool, day_level: bool = False) -> frozenset[str]:
+def _flags(text: str, counts: bool) -> frozenset[str]:
     cues = lexicon().cues
     main = text[: m.start()] if (m := _RELATIVE.search(text)) and m.start() > 20 else text
-    flags = {name for name, pat in cues.items() if name != "reporting" and pat.search(main)}
-    if "aggregate" in flags and day_level and not re.search(r"\bsince\b", main, re.I):
-        # "Extending the deadliest spate of attacks so far this year, ... bombings killed 63
-        # on Tuesday": a day pins one act; the tally words are scene-setting
-        flags.discard("aggregate")
+    # "Extending the deadliest spate of attacks so far this year, police said three bombings
+    # killed 63 ...": an opening participle phrase sets the scene; its tally words do not
+    # make the clause a tally
+    opener = re.match(r"\s*[A-Z][a-z]+ing\b[^,]*,", main)
+    scope = main[opener.end():] if opener else main
+    flags = {name for name, pat in cues.items() if name != "reporting" and pat.search(scope)}
     if counts:
         flags.discard("police_work")  # "police arrested two after gunmen killed five": still an act
     return frozenset(flags)
@@ -135,8 +134,9 @@ def find_mentions(
         after = _AFTER.search(sentence.text)
         clause_spans = _clauses(sentence)
         first_index = len(mentions)
+        analysed = truecase(sentence.text) if is_shouting(sentence.text) else sentence.text
         for ci, (a, b, _) in enumerate(clause_spans):
-            text = sentence.text[a:b]
+            text = analysed[a:b]
             start = sentence.start + a
             triggers = trigger_classes(text)
             counts = tuple(find_counts(text, start))
@@ -144,7 +144,10 @@ def find_mentions(
                 continue
             dates = tuple(find_dates(text, start))
             places = tuple(find_places(text, start, sentence_ents, countries))
-            actors = tuple(find_actors(text, start))
+            # a group named in a relative clause ("youths who accuse ... of failing to stop attacks
+            # by M23") is background, not the perpetrator of this act
+            rel = _RELATIVE.search(text)
+            actors = tuple(find_actors(text[: rel.start()] if rel and rel.start() > 20 else text, start))
             claims = tuple(find_claims(text, start))
             mention = Mention(
                 index=len(mentions), sentence=si, start=start, end=start + len(text), text=text, title=title,
@@ -153,7 +156,7 @@ def find_mentions(
                 new=bool(_NEW.search(text)),
                 # a clause with a toll but no act ("we counted 19 dead") retells the act before it
                 anaphoric=bool(_ANAPHOR.search(text)) or not (triggers - {"casualty", "claim"}),
-                flags=_flags(text, bool(counts), any(d.kind in _DAY_LEVEL and not d.reporting for d in dates)),
+                flags=_flags(text, bool(counts)),
             )
             mentions.append(mention)
             # "X comes a day after Y": the clause after the cut is dated from the one before it

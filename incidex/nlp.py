@@ -7,7 +7,6 @@ parser and lemmatizer would cost time and give nothing the extractor uses.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -40,25 +39,11 @@ def _nlp() -> Any:
         ) from exc
 
 
-def _truecase(text: str) -> str:
-    """ALL-CAPS wire copy defeats the recogniser: give it ordinary capitalisation.
-
-    Only letter case changes, character for character, so offsets stay valid.
-    """
-    low = text.lower()
-    if len(low) != len(text):  # a letter whose lower case is longer ("İ"): leave it as is
-        return text
-    return text[:1] + low[1:]
-
-
-def is_shouting(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) > 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8
-
-
 def entities(texts: Iterable[str], batch_size: int = 64) -> Iterator[list[Entity]]:
     """Named entities of each text, in order."""
     nlp = _nlp()
-    prepared = (_truecase(t) if is_shouting(t) else t for t in texts)
+    from incidex.truecase import is_shouting, truecase
+
+    prepared = (truecase(t) if is_shouting(t) else t for t in texts)
     for doc in nlp.pipe(prepared, batch_size=batch_size):
         yield [Entity(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents if e.label_ in LABELS]

@@ -343,7 +343,8 @@ def countries_named(text: str, ents: list[Entity], gaz: Gazetteer | None = None)
             written = text[run[0].start():run[-1].end()]
             code = gaz.country_code(written)
             elsewhere = _ELSEWHERE.search(text[max(0, run[0].start() - 30):run[0].start()]) or re.match(
-                r"\s+(?:border|frontier|embassy|consulate|nationals?|citizens?|refugees?|asylum)\b", text[run[-1].end():], re.I)
+                r"\s*(?:-\s*)?(?:border|frontier|embassy|consulate|nationals?|citizens?|refugees?|asylum|presse|press|24)\b",
+                text[run[-1].end():], re.I)
             if code and elsewhere:
                 i += n
                 break
