@@ -55,6 +55,12 @@ _NOT_HERE = re.compile(
     r"(?:official|officials|spokesman|spokesperson|source|sources|correspondent|residents)\s+(?:in|at))\s*$",
     re.IGNORECASE,
 )
+# "Haditha Asphalt Factory", "Timbuktu Airport": a facility named after its town.
+_FACILITY = re.compile(
+    r"\b(?:factory|airport|airfield|air\s+base|base|fair|university|hospital|school|college|mosque|church|market|"
+    r"stadium|hotel|camp|station|checkpoint|prison|jail|bridge|port|refinery|plant|mall|bazaar|compound)$",
+    re.I,
+)
 # A country named after these is not where the act happened ("near the border with Mali").
 _ELSEWHERE = re.compile(r"(?:-based|based\s+in|border\s+with|borders\s+with|from|for|to|fled\s+to|flee\s+to)\s+(?:the\s+)?$", re.I)
 # Broad natural regions: a place, but no more specific than a province.
@@ -103,7 +109,7 @@ _LEADING_CALENDAR = re.compile(
 def _strip_name(name: str) -> str:
     name = _CALENDAR.sub("", name)  # "Baghdad Friday": the place ends where the date starts
     name = _LEADING_CALENDAR.sub("", name)  # "26 April Mandera": and starts after it
-    name = re.sub(r"^(?:The|An|A)\s+", "", name)
+    name = re.sub(r"^(?:the|an|a)\s+", "", name, flags=re.I)
     name = name.strip(" ,.'’\"")
     name = re.sub(r"['’]s$", "", name)
     return name
@@ -239,6 +245,8 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
                         words = []
                     else:
                         place = None
+                if not _FACILITY.search(name):
+                    words = []  # "Hayy al-Nasr" is a name of its own, not "Hayy" and more
                 for n in range(len(words) - 1, 0, -1):
                     head = " ".join(words[:n])
                     place = gaz.resolve(head, countries) if head.lower() not in _STOP_NAMES else None
@@ -270,7 +278,9 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             rank = max(rank, 3.5)
         key = (start, start + len(name))
         country = place.country if place else None
-        mention = PlaceMention(written, start, end, rank, place, country, inside, kind_l)
+        # a capitalised kind word is part of a name ("Old City"), not a description of the place
+        described = kind_l if kind and not kind[0].isupper() else None
+        mention = PlaceMention(written, start, end, rank, place, country, inside, described)
         old = out.get(key)
         if old is None or how == "kind" or (mention.rank, mention.place is None) < (old.rank, old.place is None) \
                 and kinds.get(key) != "kind":
@@ -297,6 +307,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             big = gaz.resolve(m.group("outer"), countries)
             outer = big.country if big is not None else None
         add(m.group("name"), offset + m.start("name"), None, "possessive", inside=m.group("outer"), home=outer)
+        add(m.group("outer"), offset + m.start("outer"), None, "weak")  # "Mosul's Old City" names Mosul too
     for m in _PREP.finditer(text):
         weak = m.group("prep").lower() in _WEAK_PREPS
         label = labels.get(offset + m.start("name"))
