@@ -89,9 +89,18 @@ def find_actors(text: str, offset: int = 0) -> list[ActorMention]:
         if actor is None:
             continue
         name = _GENERIC_TAIL.sub("", re.sub(r"^the\s+", "", m.group(0), flags=re.I)) or m.group(0)
-        target = bool(_TARGET_BEFORE.search(text[max(0, m.start() - 25):m.start()]))
-        out.append(ActorMention(name, actor.canonical, actor.aliases, actor.countries,
-                                offset + m.start(), offset + m.end(), target))
+        target = bool(_TARGET_BEFORE.search(text[max(0, m.start() - 25) : m.start()]))
+        out.append(
+            ActorMention(
+                name,
+                actor.canonical,
+                actor.aliases,
+                actor.countries,
+                offset + m.start(),
+                offset + m.end(),
+                target,
+            )
+        )
     taken = [(a.start - offset, a.end - offset) for a in out]
     for m in _BY_STATE.finditer(text):
         who = m.group("who").strip()
@@ -109,12 +118,16 @@ def find_actors(text: str, offset: int = 0) -> list[ActorMention]:
         code = gaz.country_code(who)
         if not code:
             continue
-        if _TARGET_BEFORE.search(text[max(0, m.start() - 25):m.start()]):
+        if _TARGET_BEFORE.search(text[max(0, m.start() - 25) : m.start()]):
             continue
         force = (m.group("force") or "").lower()
         if not force:
             # "Israel's strike", "a U.S. drone strike": the state itself
-            if not re.match(r"(?:air\s+|drone\s+|missile\s+)?(?:strikes?|raids?|shelling|bombardment)", m.group("act"), re.I):
+            if not re.match(
+                r"(?:air\s+|drone\s+|missile\s+)?(?:strikes?|raids?|shelling|bombardment)",
+                m.group("act"),
+                re.I,
+            ):
                 continue
             place = gaz.resolve(who, (code,))
             name = place.name if place is not None and place.kind == "country" and len(who) <= 4 else who
@@ -127,8 +140,13 @@ def find_actors(text: str, offset: int = 0) -> list[ActorMention]:
 
 
 def find_claims(text: str, offset: int = 0) -> list[ClaimCue]:
-    out = []
-    for status, pat in (("unclaimed", _UNCLAIMED), ("denied", _DENIED), ("claimed", _CLAIMED), ("suspected", _SUSPECTED)):
+    out: list[ClaimCue] = []
+    for status, pat in (
+        ("unclaimed", _UNCLAIMED),
+        ("denied", _DENIED),
+        ("claimed", _CLAIMED),
+        ("suspected", _SUSPECTED),
+    ):
         for m in pat.finditer(text):
             if any(c.start <= offset + m.start() < c.end for c in out):
                 continue

@@ -9,7 +9,6 @@ The perpetrator is the group that claimed the act, else the first named actor th
 from __future__ import annotations
 
 import datetime as dt
-
 import re
 
 from incidex.actors import ActorMention
@@ -19,9 +18,23 @@ from incidex.fold import Group
 from incidex.places import PlaceMention, notable_places
 from incidex.records import Count, Document, Evidence, Incident
 
-_PRECISION = {"explicit": 1, "weekday_explicit": 1, "weekday": 1, "last_weekday": 1, "overnight_span": 1,
-              "last_week_weekday": 1, "today": 1, "yesterday": 1, "overnight": 1, "previous_day": 1,
-              "same_day": 1, "days_after": 1, "week": 2, "month": 3, "vague": 3}
+_PRECISION = {
+    "explicit": 1,
+    "weekday_explicit": 1,
+    "weekday": 1,
+    "last_weekday": 1,
+    "overnight_span": 1,
+    "last_week_weekday": 1,
+    "today": 1,
+    "yesterday": 1,
+    "overnight": 1,
+    "previous_day": 1,
+    "same_day": 1,
+    "days_after": 1,
+    "week": 2,
+    "month": 3,
+    "vague": 3,
+}
 
 
 def _evidence(doc: Document, name: str, start: int, end: int) -> Evidence:
@@ -32,19 +45,33 @@ def _count(mentions: list[CountMention]) -> CountMention | None:
     """The toll the text finally states, from figures in text order (body before headline)."""
     current: CountMention | None = None
     for c in mentions:
-        if current is None or c.update or current.vague and not c.vague and c.count.low is not None \
-                or current.count.high == 0 and (c.count.low or 0) > 0:
+        if (
+            current is None
+            or c.update
+            or current.vague
+            and not c.vague
+            and c.count.low is not None
+            or current.count.high == 0
+            and (c.count.low or 0) > 0
+        ):
             current = c  # an update, an exact figure after "several", a toll after "no casualties"
         elif c.count.low is None and c.count.high is not None:
             # "six died, but a survivor said up to 19 were killed": the range widens
             low, high = current.count.low, current.count.high
             if c.count.high > max(x for x in (low, high, 0) if x is not None):
-                current = CountMention(c.kind, Count(low, c.count.high), current.start, current.end, current.text)
+                current = CountMention(
+                    c.kind, Count(low, c.count.high), current.start, current.end, current.text
+                )
     return current
 
 
-def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tuple[str, ...],
-             focus: frozenset[str] = frozenset()) -> Incident:
+def assemble(
+    group: Group,
+    doc: Document,
+    named: tuple[str, ...],
+    mentioned: tuple[str, ...],
+    focus: frozenset[str] = frozenset(),
+) -> Incident:
     """One incident from one group. ``named``: countries the document names by name, most
     named first; ``mentioned``: those and the ones it names only by demonym; ``focus``: the
     countries it names more than once."""
@@ -91,7 +118,7 @@ def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tup
     if country is None and mentioned:
         country = mentioned[0]
     if country and not place_m:
-        ev.append(Evidence("country", first.start, first.end, doc.text[first.start:first.end]))
+        ev.append(Evidence("country", first.start, first.end, doc.text[first.start : first.end]))
     admin1 = resolved.admin1 if resolved and resolved.kind != "country" else None
     if resolved and resolved.kind == "admin1":
         admin1 = resolved.name
@@ -136,8 +163,11 @@ def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tup
                 status = "suspected" if "suspected" in statuses else status
                 break
         # "Yes, we launched the air strike": a claim in a mention that names nobody else
-        if perp is not None and any(c.status == "claimed" and not [a for a in m.actors if not a.as_target]
-                                    for m in ordered for c in m.claims):
+        if perp is not None and any(
+            c.status == "claimed" and not [a for a in m.actors if not a.as_target]
+            for m in ordered
+            for c in m.claims
+        ):
             status = "claimed"
     if status == "unknown":
         statuses = {c.status for m in ordered for c in m.claims}
@@ -150,9 +180,9 @@ def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tup
     if perp is not None:
         ev.append(_evidence(doc, "perpetrator", perp.start, perp.end))
     for m in ordered:
-        for c in m.claims:
-            if c.status == status:
-                ev.append(_evidence(doc, "claimed", c.start, c.end))
+        for cue in m.claims:
+            if cue.status == status:
+                ev.append(_evidence(doc, "claimed", cue.start, cue.end))
                 break
         else:
             continue
@@ -164,7 +194,12 @@ def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tup
     victims = [target_of(c.text) for c in (killed, wounded) if c is not None and c.count.low != 0]
     aimed = [m.target for m in ordered if m.target and m.target[1]]
     anyt = [m.target for m in ordered if m.target]
-    for hit in (*(v for v in victims if v and v[0] != "civilians"), *aimed, *(v for v in victims if v), *anyt):
+    for hit in (
+        *(v for v in victims if v and v[0] != "civilians"),
+        *aimed,
+        *(v for v in victims if v),
+        *anyt,
+    ):
         if hit:
             target = hit[0]
             break
@@ -200,10 +235,35 @@ def assemble(group: Group, doc: Document, named: tuple[str, ...], mentioned: tup
     )
 
 
-_TOWN_OR_ADMIN = frozenset({"town", "city", "village", "district", "province", "state", "region", "county",
-                            "governorate", "department", "municipality", "circle", "cercle", "commune", "tehsil",
-                            "township", "division", "local government", "oblast", "prefecture", "territory",
-                            "settlement", "island", "junction", "refugee camp"})
+_TOWN_OR_ADMIN = frozenset(
+    {
+        "town",
+        "city",
+        "village",
+        "district",
+        "province",
+        "state",
+        "region",
+        "county",
+        "governorate",
+        "department",
+        "municipality",
+        "circle",
+        "cercle",
+        "commune",
+        "tehsil",
+        "township",
+        "division",
+        "local government",
+        "oblast",
+        "prefecture",
+        "territory",
+        "settlement",
+        "island",
+        "junction",
+        "refugee camp",
+    }
+)
 
 
 def reported_place(group: Group) -> PlaceMention | None:
@@ -213,7 +273,8 @@ def reported_place(group: Group) -> PlaceMention | None:
     northeastern Baghdad" is filed under Baghdad). Places that the gazetteer puts in another
     country than the broadest place named with them are namesakes and are not used."""
     places = [p for m in group.mentions if not m.title for p in m.places] or [
-        p for m in group.mentions for p in m.places]
+        p for m in group.mentions for p in m.places
+    ]
     if not places:
         return None
     # located, or named with a word that says what it is ("the city of Pul-i-Alam", "Bagram

@@ -24,8 +24,19 @@ SUB_EVENT = {
     "protest": ("Riots", "Violent demonstration"),
 }
 # Trigger classes in the order that decides the sub-event type.
-PRIORITY = ("suicide", "air", "shelling", "grenade", "explosive", "abduction", "riot", "protest", "arson", "melee",
-            "armed")
+PRIORITY = (
+    "suicide",
+    "air",
+    "shelling",
+    "grenade",
+    "explosive",
+    "abduction",
+    "riot",
+    "protest",
+    "arson",
+    "melee",
+    "armed",
+)
 EXPLOSIVE_CLASSES = frozenset({"suicide", "air", "shelling", "grenade", "explosive"})
 ARMED_TARGETS = frozenset({"police", "military", "armed group"})
 
@@ -87,7 +98,7 @@ def target_of(text: str) -> tuple[str, bool] | None:
         for m in _AIMED.finditer(text):
             if m.group(0).lower().startswith("kill") != kill_verbs:
                 continue
-            window = " ".join(text[m.end():].split()[:6])
+            window = " ".join(text[m.end() :].split()[:6])
             hit = _first_target(window)
             if hit and hit[0] < 40:
                 return hit[1], True
@@ -100,8 +111,11 @@ def event_types(classes: set[str], target: str, weapon: str) -> tuple[str, str]:
         if cls in classes and cls in SUB_EVENT:
             return SUB_EVENT[cls]
     if "arson" in classes and weapon in ("incendiary", "unknown") and "armed" not in classes:
-        return ("Violence against civilians", "Attack") if target in ("civilians", "religious") else (
-            "Strategic developments", "Looting/property destruction")
+        return (
+            ("Violence against civilians", "Attack")
+            if target in ("civilians", "religious")
+            else ("Strategic developments", "Looting/property destruction")
+        )
     if target in ARMED_TARGETS:
         return ("Battles", "Armed clash")
     return ("Violence against civilians", "Attack")

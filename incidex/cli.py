@@ -28,13 +28,17 @@ def _date(value: str) -> dt.date:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="incidex", description="News reports of political violence in, incident records out.")
+    p = argparse.ArgumentParser(
+        prog="incidex", description="News reports of political violence in, incident records out."
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
     sub = p.add_subparsers(dest="command", required=True)
 
     ex = sub.add_parser("extract", help="extract incidents from reports")
     ex.add_argument("inputs", nargs="+", metavar="INPUT", help=".txt, .html, .jsonl files, or - for stdin")
-    ex.add_argument("--published", type=_date, help="publication date (YYYY-MM-DD) for .txt/.html/stdin input")
+    ex.add_argument(
+        "--published", type=_date, help="publication date (YYYY-MM-DD) for .txt/.html/stdin input"
+    )
     ex.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     ex.add_argument("--batch-size", type=int, default=32, help="documents per batch (default 32)")
 
@@ -52,15 +56,29 @@ def _table_rows(doc: Document, incidents: list[Incident]) -> list[list[str]]:
         low, high = c.low, c.high  # type: ignore[attr-defined]
         if low == high:
             return str(low)
-        return f"{low if low is not None else '?'}-{high if high is not None else ''}".rstrip("-") + ("+" if high is None else "")
+        return f"{low if low is not None else '?'}-{high if high is not None else ''}".rstrip("-") + (
+            "+" if high is None else ""
+        )
 
     rows = []
     for inc in incidents:
         perp = inc.perpetrator or "-"
         if inc.claimed:
             perp += " (claimed)"
-        rows.append([doc.doc_id, inc.date.isoformat() if inc.date else "-", inc.place or "-", inc.country or "-",
-                     inc.sub_event_type or "-", count(inc.killed), count(inc.wounded), perp, inc.target_type, inc.weapon])
+        rows.append(
+            [
+                doc.doc_id,
+                inc.date.isoformat() if inc.date else "-",
+                inc.place or "-",
+                inc.country or "-",
+                inc.sub_event_type or "-",
+                count(inc.killed),
+                count(inc.wounded),
+                perp,
+                inc.target_type,
+                inc.weapon,
+            ]
+        )
     if not incidents:
         rows.append([doc.doc_id, "-", "(no incident)", "", "", "", "", "", "", ""])
     return rows
@@ -93,9 +111,12 @@ def _extract(args: argparse.Namespace) -> int:
     rows: list[list[str]] = []
     for doc, incidents in extract_documents(documents(), batch_size=args.batch_size):  # type: ignore[arg-type]
         if args.format == "jsonl":
-            line = {"doc_id": doc.doc_id, "url": doc.url,
-                    "published": doc.published.isoformat() if doc.published else None,
-                    "incidents": [i.to_dict() for i in incidents]}
+            line = {
+                "doc_id": doc.doc_id,
+                "url": doc.url,
+                "published": doc.published.isoformat() if doc.published else None,
+                "incidents": [i.to_dict() for i in incidents],
+            }
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         else:
             rows += _table_rows(doc, incidents)
@@ -116,7 +137,9 @@ def _eval(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="incidex: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="incidex: %(message)s"
+    )
     try:
         return {"extract": _extract, "eval": _eval}[args.command](args)
     except IncidexError as exc:

@@ -50,10 +50,12 @@ NP = (
     rf"(?P<np>(?:{_NP_WORD}\s+){{0,6}}?(?:(?:in|from|at)\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s+)?"
     rf"(?:,?\s*(?:including|among\s+them|mostly|most\s+of\s+them)\s+[^.;:\d]{{1,60}}?,?\s+)?)"
 )
-AUX = r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|have|has|had|are|is|being|got|been|reportedly|also|later|all|" \
-      r"reported|confirmed|believed|said|to\s+be|to\s+have\s+been|now|so\s+far|critically|severely|" \
-      r"seriously|slightly|badly|fatally|allegedly|either|each|lightly|moderately|gravely|mortally|" \
-      r"grievously|critically)\s+){0,4}"
+AUX = (
+    r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|have|has|had|are|is|being|got|been|reportedly|also|later|all|"
+    r"reported|confirmed|believed|said|to\s+be|to\s+have\s+been|now|so\s+far|critically|severely|"
+    r"seriously|slightly|badly|fatally|allegedly|either|each|lightly|moderately|gravely|mortally|"
+    r"grievously|critically)\s+){0,4}"
+)
 
 
 @dataclass(frozen=True)
@@ -103,19 +105,51 @@ def _patterns() -> list[tuple[str, re.Pattern[str], bool]]:
     flags = re.IGNORECASE
     pats: list[tuple[str, str, bool]] = [
         # two groups of victims: "wounding two soldiers and two rangers", "Four civilians and three soldiers were killed"
-        ("killed+", rf"\b{KILL_ACTIVE}\s+{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\b", False),
-        ("wounded+", rf"\b{WOUND_ACTIVE}\s+{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\b", False),
-        ("killed+", rf"\b{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+{AUX}{KILL_VERB}\b", False),
-        ("wounded+", rf"\b{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+{AUX}{WOUND_VERB}\b", False),
+        (
+            "killed+",
+            rf"\b{KILL_ACTIVE}\s+{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\b",
+            False,
+        ),
+        (
+            "wounded+",
+            rf"\b{WOUND_ACTIVE}\s+{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\b",
+            False,
+        ),
+        (
+            "killed+",
+            rf"\b{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+{AUX}{KILL_VERB}\b",
+            False,
+        ),
+        (
+            "wounded+",
+            rf"\b{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\s+{AUX}{WOUND_VERB}\b",
+            False,
+        ),
         # "raising the death toll to eight", "the death toll rose to 120"
-        ("killed", rf"(?:death|casualty)\s+toll\s+(?:\w+\s+){{0,6}}?(?:to|at|of|reached|hit)\s+{FIGURE}", True),
-        ("killed", rf"number\s+of\s+(?:people\s+)?(?:killed|dead)\s+(?:\w+\s+){{0,12}}?(?:risen|rose|climbed|reached|increased)\s+to\s+{FIGURE}", True),
+        (
+            "killed",
+            rf"(?:death|casualty)\s+toll\s+(?:\w+\s+){{0,6}}?(?:to|at|of|reached|hit)\s+{FIGURE}",
+            True,
+        ),
+        (
+            "killed",
+            rf"number\s+of\s+(?:people\s+)?(?:killed|dead)\s+(?:\w+\s+){{0,12}}?(?:risen|rose|climbed|reached|increased)\s+to\s+{FIGURE}",
+            True,
+        ),
         # shared subject: "At least 15 people were killed and 14 others wounded"
-        ("both", rf"\b{FIGURE}\s+{NP}{AUX}{KILL_VERB}\s*,?\s+and\s+(?P<num_b>{NUMBER})\s+(?:others?\s+|more\s+)?{AUX}{WOUND_VERB}\b", False),
+        (
+            "both",
+            rf"\b{FIGURE}\s+{NP}{AUX}{KILL_VERB}\s*,?\s+and\s+(?P<num_b>{NUMBER})\s+(?:others?\s+|more\s+)?{AUX}{WOUND_VERB}\b",
+            False,
+        ),
         # passive / predicate: "nine people were killed", "19 dead", "Over 15 people were wounded"
         ("killed", rf"\b{FIGURE}\s+{NP}{AUX}(?<! and ){KILL_VERB}\b", False),
         ("wounded", rf"\b{FIGURE}\s+{NP}{AUX}(?<! and ){WOUND_VERB}\b", False),
-        ("wounded", rf"\b{FIGURE}\s+{NP}{AUX}(?:suffered|sustained|received)\s+(?:\w+\s+){{0,2}}injuries\b", False),
+        (
+            "wounded",
+            rf"\b{FIGURE}\s+{NP}{AUX}(?:suffered|sustained|received)\s+(?:\w+\s+){{0,2}}injuries\b",
+            False,
+        ),
         # active: "killed 12", "killing at least six people", "wounding another three"
         ("killed", rf"\b{KILL_ACTIVE}\s+(?:the\s+)?{FIGURE}(?=(?P<after>(?:\s+[\w'’-]+){{0,3}}))", False),
         ("wounded", rf"\b{WOUND_ACTIVE}\s+(?:the\s+)?{FIGURE}(?=(?P<after>(?:\s+[\w'’-]+){{0,3}}))", False),
@@ -147,15 +181,25 @@ _NAMED = re.compile(
     rf"\b(?P<verb>{KILL_ACTIVE}|{WOUND_ACTIVE})\s+(?:(?:[a-z][\w-]*\s+){{1,3}})?(?P<np>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){{1,3}})"
     rf"(?=\s*,\s*(?:a|an|the)\s|\s+(?:in|at|on|near|outside)\s|\s*[.;])"
 )
-_ANOTHER = re.compile(rf"\b(?:and|while)\s+another\s+(?:\w+\s+)?(?:was\s+)?(?P<verb>{WOUND_VERB}|{KILL_VERB})\b", re.I)
-_ESCAPED = re.compile(r"\bescap(?:ed|ing)\s+(?:\w+\s+)?(?:injury|unhurt|unharmed)|\bwere\s+(?:not\s+hurt|unhurt|unharmed)\b", re.I)
+_ANOTHER = re.compile(
+    rf"\b(?:and|while)\s+another\s+(?:\w+\s+)?(?:was\s+)?(?P<verb>{WOUND_VERB}|{KILL_VERB})\b", re.I
+)
+_ESCAPED = re.compile(
+    r"\bescap(?:ed|ing)\s+(?:\w+\s+)?(?:injury|unhurt|unharmed)|\bwere\s+(?:not\s+hurt|unhurt|unharmed)\b",
+    re.I,
+)
 
 
 def _person(word: str, lex: object) -> bool:
     nouns = lex.person_nouns  # type: ignore[attr-defined]
     w = word.strip(",.").lower()
-    return w in nouns or w.rstrip("s") in nouns or (w.endswith("men") and w[:-3] + "man" in nouns) or w in (
-        "people", "persons", "civilians", "children", "women", "men", "police", "personnel", "troops")
+    return (
+        w in nouns
+        or w.rstrip("s") in nouns
+        or (w.endswith("men") and w[:-3] + "man" in nouns)
+        or w
+        in ("people", "persons", "civilians", "children", "women", "men", "police", "personnel", "troops")
+    )
 
 
 def _overlapping(pat: re.Pattern[str], text: str) -> list[re.Match[str]]:
@@ -168,7 +212,9 @@ def _overlapping(pat: re.Pattern[str], text: str) -> list[re.Match[str]]:
     return out
 
 
-_STOP_NP = frozenset({"in", "at", "on", "near", "and", "when", "after", "as", "during", "while", "by", "with", "from", "to"})
+_STOP_NP = frozenset(
+    {"in", "at", "on", "near", "and", "when", "after", "as", "during", "while", "by", "with", "from", "to"}
+)
 
 
 def _noun_phrase_ok(np: str) -> bool:
@@ -182,16 +228,18 @@ def _noun_phrase_ok(np: str) -> bool:
         words.append(w)
     if not words:
         return True
-    if any(w in lex.not_victims or w in lex.non_person_nouns for w in words):
-        return False
-    # a breakdown ("including two women") stops the phrase but does not disqualify it
-    return True
+    return not any(w in lex.not_victims or w in lex.non_person_nouns for w in words)
 
 
 def _is_breakdown(text: str, start: int) -> bool:
     """A figure inside "including ...", "among the dead", "of them": a breakdown, not a toll."""
-    before = text[max(0, start - 40):start].lower()
-    return bool(re.search(r"\b(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them|such\s+as|included)\s+(?:\w+\s+){0,3}$", before))
+    before = text[max(0, start - 40) : start].lower()
+    return bool(
+        re.search(
+            r"\b(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them|such\s+as|included)\s+(?:\w+\s+){0,3}$",
+            before,
+        )
+    )
 
 
 def find_counts(text: str, offset: int = 0) -> list[CountMention]:
@@ -222,7 +270,12 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
                 lex = lexicon()
                 heads = [m.group("n1").split()[-1].lower(), m.group("n2").split()[-1].lower()]
                 n2 = parse_number(m.group("num2"))
-                if n2 is None or not all(_person(h, lex) for h in heads) or count.low is None or count.high != count.low:
+                if (
+                    n2 is None
+                    or not all(_person(h, lex) for h in heads)
+                    or count.low is None
+                    or count.high != count.low
+                ):
                     continue
                 total = count.low + n2.value
                 found.append(CountMention(kind[:-1], Count(total, total), offset + a, offset + b, m.group(0)))
@@ -233,20 +286,31 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
                 found.append(CountMention("killed", count, offset + a, offset + b, m.group(0), vague=vague))
                 if wn is not None:
                     qual = " ".join((m.group("qual") or "").lower().split())
-                    w = Count(wn.value, None) if wn.vague or (qual and count.high is None) else Count(wn.value, wn.value)
+                    w = (
+                        Count(wn.value, None)
+                        if wn.vague or (qual and count.high is None)
+                        else Count(wn.value, wn.value)
+                    )
                     found.append(CountMention("wounded", w, offset + a, offset + b, m.group(0)))
             else:
                 # the evidence runs on to the victims named after an active verb ("injuring three investigators")
                 ev_end = m.end("after") if m.groupdict().get("after") else b
-                found.append(CountMention(kind, count, offset + a, offset + ev_end, text[a:ev_end], update, vague))
+                found.append(
+                    CountMention(kind, count, offset + a, offset + ev_end, text[a:ev_end], update, vague)
+                )
             taken.append((a, b))
     for m in _NOBODY.finditer(text):
         if not free(*m.span()):
             continue
         what = m.group("what").lower()
         phrase = m.group(0).lower()
-        kinds = {"killed": ["killed"], "lost": ["killed"], "hurt": ["wounded"], "injured": ["wounded"],
-                 "wounded": ["wounded"]}.get(what)
+        kinds = {
+            "killed": ["killed"],
+            "lost": ["killed"],
+            "hurt": ["wounded"],
+            "injured": ["wounded"],
+            "wounded": ["wounded"],
+        }.get(what)
         if kinds is None:  # "no casualties were reported": nobody killed or hurt
             if "injur" in phrase:
                 kinds = ["wounded"]
@@ -265,12 +329,15 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             words = [w.strip(",.").lower() for w in (m.groupdict().get("np") or "").split()]
             words = [w for w in words if w not in ("himself", "herself", "also", "later")]
             if pat is _ONE_ACTIVE:  # the object ends at its first person noun, if any
-                heads = [i for i, w in enumerate(words) if w in lex.person_nouns]
+                heads = [pos for pos, w in enumerate(words) if w in lex.person_nouns]
                 words = words[: heads[0] + 1] if heads else []
             if pat is _NAMED:
                 words = []
-                if re.search(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
-                             r"May|June|July|August|September|October|November|December)\b", m.group("np")):
+                if re.search(
+                    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
+                    r"May|June|July|August|September|October|November|December)\b",
+                    m.group("np"),
+                ):
                     continue
             elif pat is not _ANOTHER:
                 if not words or words[-1] not in lex.person_nouns:
@@ -283,10 +350,14 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             if pat is _ONE_ACTIVE and words:  # the object ends at its head noun
                 head = re.search(rf"\b{re.escape(words[-1])}\b", m.group("np"), re.I)
                 end = m.start("np") + head.end() if head else end
-            found.append(CountMention(kind, Count(1, 1), offset + m.start(), offset + end, text[m.start():end]))
+            found.append(
+                CountMention(kind, Count(1, 1), offset + m.start(), offset + end, text[m.start() : end])
+            )
             taken.append((m.start(), end))
     for m in _ESCAPED.finditer(text):
         if free(*m.span()):
-            found.append(CountMention("wounded", Count(0, 0), offset + m.start(), offset + m.end(), m.group(0)))
+            found.append(
+                CountMention("wounded", Count(0, 0), offset + m.start(), offset + m.end(), m.group(0))
+            )
     found.sort(key=lambda c: c.start)
     return found

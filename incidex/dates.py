@@ -16,31 +16,79 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-          "october", "november", "december"]
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _MON = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _WD = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _PART = r"(?:\s+(?:morning|afternoon|evening|night|midnight|noon|dawn))"
 _NUMWORD = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
-_NUMS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-         "eight": 8, "nine": 9, "ten": 10}
+_NUMS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 
 # Order matters: longer, more specific phrases first.
 _PHRASES: list[tuple[str, str]] = [
-    ("explicit", rf"(?:(?:on|early\s+on|late\s+on)\s+)?(?:{_WD},?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON},?(?:\s+\d{{4}})?|{_MON}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?)(?!\d)"),
-    ("weekday_explicit", rf"(?:(?:on|early\s+on|late\s+on)\s+)?{_WD},?\s+(?:\d{{1,2}}\s+{_MON}|{_MON}\s+\d{{1,2}})(?:,?\s+\d{{4}})?"),
+    (
+        "explicit",
+        rf"(?:(?:on|early\s+on|late\s+on)\s+)?(?:{_WD},?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON},?(?:\s+\d{{4}})?|{_MON}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?)(?!\d)",
+    ),
+    (
+        "weekday_explicit",
+        rf"(?:(?:on|early\s+on|late\s+on)\s+)?{_WD},?\s+(?:\d{{1,2}}\s+{_MON}|{_MON}\s+\d{{1,2}})(?:,?\s+\d{{4}})?",
+    ),
     ("overnight_span", rf"overnight\s+(?:on\s+|from\s+)?{_WD}(?:\s+(?:to|into|and)\s+{_WD})?"),
     ("last_week_weekday", rf"(?:on\s+)?{_WD}\s+(?:of\s+)?last\s+week"),
     ("last_weekday", rf"last\s+{_WD}{_PART}?"),
-    ("weekday", rf"(?:(?:on|early|late|earlier|later|by|since|from|until|before|in\s+the\s+early\s+hours\s+of|in\s+the\s+(?:early\s+)?(?:morning|evening|afternoon)\s+of|early\s+on|late\s+on)\s+)?{_WD}{_PART}?"),
-    ("today", r"(?:earlier\s+|early\s+|late\s+)?(?:today|this\s+morning|this\s+afternoon|this\s+evening|tonight)"),
+    (
+        "weekday",
+        rf"(?:(?:on|early|late|earlier|later|by|since|from|until|before|in\s+the\s+early\s+hours\s+of|in\s+the\s+(?:early\s+)?(?:morning|evening|afternoon)\s+of|early\s+on|late\s+on)\s+)?{_WD}{_PART}?",
+    ),
+    (
+        "today",
+        r"(?:earlier\s+|early\s+|late\s+)?(?:today|this\s+morning|this\s+afternoon|this\s+evening|tonight)",
+    ),
     ("yesterday", r"(?:late\s+|early\s+)?(?:yesterday(?:\s+(?:morning|afternoon|evening))?|last\s+night)"),
     ("days_after", rf"(?P<n>{_NUMWORD}|several|few|days)\s+(?:days?\s+)?after"),
-    ("previous_day", r"(?:the\s+previous\s+day(?:'s|’s)?|the\s+day\s+before|a\s+day\s+earlier|the\s+night\s+before)"),
-    ("same_day", r"(?:(?:on|later)\s+)?(?:the\s+same\s+day|later\s+that\s+day|later\s+in\s+the\s+day|that\s+day)"),
+    (
+        "previous_day",
+        r"(?:the\s+previous\s+day(?:'s|’s)?|the\s+day\s+before|a\s+day\s+earlier|the\s+night\s+before)",
+    ),
+    (
+        "same_day",
+        r"(?:(?:on|later)\s+)?(?:the\s+same\s+day|later\s+that\s+day|later\s+in\s+the\s+day|that\s+day)",
+    ),
     ("overnight", r"overnight"),
-    ("week", r"(?:earlier\s+this\s+week|last\s+week|over\s+the\s+weekend|last\s+weekend|this\s+week|at\s+the\s+weekend)"),
-    ("month", rf"(?:earlier\s+this\s+month|last\s+month|this\s+month|in\s+{_MON}(?:\s+\d{{4}})?|last\s+{_MON}|in\s+(?:early|late|mid)[\s-]+{_MON}(?:\s+\d{{4}})?)"),
+    (
+        "week",
+        r"(?:earlier\s+this\s+week|last\s+week|over\s+the\s+weekend|last\s+weekend|this\s+week|at\s+the\s+weekend)",
+    ),
+    (
+        "month",
+        rf"(?:earlier\s+this\s+month|last\s+month|this\s+month|in\s+{_MON}(?:\s+\d{{4}})?|last\s+{_MON}|in\s+(?:early|late|mid)[\s-]+{_MON}(?:\s+\d{{4}})?)",
+    ),
     ("vague", r"(?:last\s+year|earlier\s+this\s+year|in\s+\d{4}|recently|in\s+recent\s+(?:days|weeks))"),
 ]
 _PATTERN = re.compile("|".join(f"(?P<{k}>\\b{p}\\b)" for k, p in _PHRASES), re.IGNORECASE)
@@ -50,12 +98,14 @@ _REPORTING = re.compile(
     r"reporting|released|posted|tweeted|quoted)\b(?P<between>(?:\s+[\w()'’.,-]+){0,5}?)\s*,?\s*$",
     re.IGNORECASE,
 )
-_EVENT_WORD = re.compile(r"\b(?:killed|attack|happened|occurred|took|exploded|struck|was|were|that|the\s+attack)\b", re.I)
+_EVENT_WORD = re.compile(
+    r"\b(?:killed|attack|happened|occurred|took|exploded|struck|was|were|that|the\s+attack)\b", re.I
+)
 
 
 def _is_reporting(before: str) -> bool:
     m = _REPORTING.search(before)
-    return bool(m) and not _EVENT_WORD.search(m.group("between") or "")
+    return m is not None and not _EVENT_WORD.search(m.group("between") or "")
 
 
 @dataclass(frozen=True)
@@ -89,12 +139,18 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
         if kind == "days_after":
             n = (m.group("n") or "").lower()
             days = _NUMS.get(n, int(n) if n.isdigit() else None)
-        before = text[max(0, m.start() - 40):m.start()]
+        before = text[max(0, m.start() - 40) : m.start()]
         # "MAIDUGURI, Nigeria, Nov 17 - ...": a dateline dates the report
-        dateline = m.start() < 40 and bool(re.match(r"\s*(?:\([^)]*\))?\s*[-–—:]", text[m.end():])) and (
-            m.start() == 0 or "," in before)
-        out.append(DateMention(kind, offset + m.start(), offset + m.end(), phrase, days,
-                               _is_reporting(before) or dateline))
+        dateline = (
+            m.start() < 40
+            and bool(re.match(r"\s*(?:\([^)]*\))?\s*[-–—:]", text[m.end() :]))
+            and (m.start() == 0 or "," in before)
+        )
+        out.append(
+            DateMention(
+                kind, offset + m.start(), offset + m.end(), phrase, days, _is_reporting(before) or dateline
+            )
+        )
     return out
 
 
@@ -123,8 +179,13 @@ def _parse_explicit(phrase: str, published: dt.date | None) -> dt.date | None:
     if not has_year and published is None:
         return None
     base = dt.datetime.combine(published, dt.time(12)) if published else dt.datetime(2000, 1, 1)
-    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month"],
-                "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "DMY"}
+    settings = {
+        "RELATIVE_BASE": base,
+        "PREFER_DATES_FROM": "past",
+        "REQUIRE_PARTS": ["day", "month"],
+        "PREFER_DAY_OF_MONTH": "first",
+        "DATE_ORDER": "DMY",
+    }
     parsed = dateparser.parse(clean, languages=["en"], settings=settings)  # type: ignore[arg-type]
     if parsed is None:
         return None
@@ -134,7 +195,9 @@ def _parse_explicit(phrase: str, published: dt.date | None) -> dt.date | None:
     return day
 
 
-def resolve(mention: DateMention, published: dt.date | None, reference: dt.date | None = None) -> ResolvedDate:
+def resolve(
+    mention: DateMention, published: dt.date | None, reference: dt.date | None = None
+) -> ResolvedDate:
     """The day a phrase names. ``reference`` is the date of the event it is relative to."""
     kind, phrase = mention.kind, mention.text.lower()
     if kind in ("explicit", "weekday_explicit"):

@@ -24,7 +24,9 @@ def load_gold(path: str | Path) -> list[dict[str, Any]]:
                 doc = json.loads(line)
                 doc["doc_id"], doc["text"], doc["incidents"]  # noqa: B018 - the fields a gold line must have
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise InputError(str(path), f"not a gold document ({exc}); see shared/eval/GUIDE.md", line=lineno) from exc
+                raise InputError(
+                    str(path), f"not a gold document ({exc}); see shared/eval/GUIDE.md", line=lineno
+                ) from exc
             docs.append(doc)
     return docs
 
@@ -33,8 +35,12 @@ def evaluate(gold_path: str | Path, out: str | Path | None = None) -> Score:
     """Extract every gold document's incidents, optionally write them as JSON Lines, and score them."""
     gold = load_gold(gold_path)
     docs = [
-        Document(doc_id=d["doc_id"], text=d["text"], url=d.get("url"),
-                 published=dt.date.fromisoformat(d["published"]) if d.get("published") else None)
+        Document(
+            doc_id=d["doc_id"],
+            text=d["text"],
+            url=d.get("url"),
+            published=dt.date.fromisoformat(d["published"]) if d.get("published") else None,
+        )
         for d in gold
     ]
     predicted: dict[str, list[dict[str, Any]]] = {}
@@ -43,5 +49,8 @@ def evaluate(gold_path: str | Path, out: str | Path | None = None) -> Score:
     if out is not None:
         with open(out, "w", encoding="utf-8") as fh:
             for doc in docs:
-                fh.write(json.dumps({"doc_id": doc.doc_id, "incidents": predicted[doc.doc_id]}, ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps({"doc_id": doc.doc_id, "incidents": predicted[doc.doc_id]}, ensure_ascii=False)
+                    + "\n"
+                )
     return score(gold, predicted)

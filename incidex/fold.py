@@ -42,13 +42,15 @@ class Group:
     @property
     def best_place(self) -> PlaceMention | None:
         places = [p for m in self.mentions if not m.title for p in m.places] or [
-            p for m in self.mentions for p in m.places]
+            p for m in self.mentions for p in m.places
+        ]
         return min(places, key=lambda p: (p.rank, p.start)) if places else None
 
     @property
     def place_keys(self) -> set[str]:
         return {alias_key(p.text) for m in self.mentions for p in m.places} | {
-            alias_key(p.place.name) for m in self.mentions for p in m.places if p.place}
+            alias_key(p.place.name) for m in self.mentions for p in m.places if p.place
+        }
 
     @property
     def triggers(self) -> set[str]:
@@ -76,7 +78,9 @@ def _places_compatible(m: Mention, g: Group) -> bool:
     if pm is None or pg is None:
         return True
     km, kg = alias_key(pm.text), alias_key(pg.text)
-    if km == kg or (pm.place and pg.place and pm.place.geonames_id and pm.place.geonames_id == pg.place.geonames_id):
+    if km == kg or (
+        pm.place and pg.place and pm.place.geonames_id and pm.place.geonames_id == pg.place.geonames_id
+    ):
         return True
     if pm.country and pg.country and pm.country != pg.country:
         return False
@@ -88,12 +92,24 @@ def _places_compatible(m: Mention, g: Group) -> bool:
         # to hold the incident's town is somewhere else
         # a district the gazetteer does not know may hold the town (the best-fitting group wins)
         return pm.place is None or _contains(pm.place, pg.place)
-    if pg.rank >= 2 and pm.rank <= 1.5 and pm.place is not None and pg.place is not None \
-            and kg not in m_keys and not _contains(pg.place, pm.place):
+    if (
+        pg.rank >= 2
+        and pm.rank <= 1.5
+        and pm.place is not None
+        and pg.place is not None
+        and kg not in m_keys
+        and not _contains(pg.place, pm.place)
+    ):
         return False
     # a neighbourhood the gazetteer does not know may lie in the town the incident is filed under
     other_towns = {alias_key(p.text) for p in m.places if p.place is not None and p.rank <= 1.5}
-    if pm.place is None and pm.rank <= 0.5 and pg.place is not None and pg.rank >= 1 and not other_towns - {kg}:
+    if (
+        pm.place is None
+        and pm.rank <= 0.5
+        and pg.place is not None
+        and pg.rank >= 1
+        and not other_towns - {kg}
+    ):
         return True
     if pm.rank < pg.rank:  # the mention refines the incident's place if it names it too
         return kg in m_keys or pg.rank >= 2 or (pm.inside is not None and alias_key(pm.inside) == kg)
@@ -107,13 +123,18 @@ def _contains(big: Place, small: Place) -> bool:
         return False
     if big.kind == "country":
         return True
-    return bool(small.admin1) and alias_key(small.admin1) == alias_key(big.admin1 or big.name)
+    return small.admin1 is not None and alias_key(small.admin1) == alias_key(big.admin1 or big.name)
 
 
 def _dates_compatible(m: Mention, day: dt.date | None, kind: str | None, g: Group) -> bool:
     if day is not None and g.date is not None:
         return day == g.date
-    if kind == "explicit" and g.date_text and day is None and alias_key(_date_text(m)) != alias_key(g.date_text):
+    if (
+        kind == "explicit"
+        and g.date_text
+        and day is None
+        and alias_key(_date_text(m)) != alias_key(g.date_text)
+    ):
         return False  # "4 April" and "23 April" without a year: still two days
     if kind and g.date_kind and (kind in ("vague", "month")) != (g.date_kind in ("vague", "month")):
         return False
@@ -139,8 +160,11 @@ def _kinds_compatible(m: Mention, g: Group) -> bool:
     if mine and theirs and not mine & theirs:
         return False
     # an air strike is not the ground attack told before it
-    return not ("air" in mine and not g.triggers & EXPLOSIVE
-                and any(x.triggers & {"armed", "melee"} and not x.anaphoric for x in g.mentions))
+    return not (
+        "air" in mine
+        and not g.triggers & EXPLOSIVE
+        and any(x.triggers & {"armed", "melee"} and not x.anaphoric for x in g.mentions)
+    )
 
 
 def _actors_compatible(m: Mention, g: Group) -> bool:
@@ -161,14 +185,18 @@ def _affinity(m: Mention, g: Group) -> float:
     return 2.0 * bool(mine & g.triggers) + 2.0 * bool(keys & g.place_keys) + 2.0 * bool(actors & g.actors)
 
 
-def _mention_date_for_fold(m: Mention, published: dt.date | None, reference: dt.date | None) -> tuple[dt.date | None, str | None]:
+def _mention_date_for_fold(
+    m: Mention, published: dt.date | None, reference: dt.date | None
+) -> tuple[dt.date | None, str | None]:
     # a clause that only counts ("we counted 19 dead this morning") dates the count, not the act
     if not (m.triggers - {"casualty", "claim"}):
         return None, None
     return _mention_date(m, published, reference)
 
 
-def _mention_date(m: Mention, published: dt.date | None, reference: dt.date | None) -> tuple[dt.date | None, str | None]:
+def _mention_date(
+    m: Mention, published: dt.date | None, reference: dt.date | None
+) -> tuple[dt.date | None, str | None]:
     for d in m.event_dates:
         if d.kind == "days_after":
             continue
@@ -184,11 +212,10 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
     titles = [m for m in mentions if m.title]
     for m in (m for m in mentions if not m.title):
         day, kind = _mention_date_for_fold(m, published, last_date)
-        related = m.anchor is not None and m.before_anchor is not None and m.anchor in owner
-        if day is None and related:
-            anchor_date = owner[m.anchor].date  # type: ignore[index]
+        if day is None and m.anchor is not None and m.before_anchor is not None and m.anchor in owner:
+            anchor_date = owner[m.anchor].date
             if anchor_date is not None:
-                day, kind = anchor_date - dt.timedelta(days=m.before_anchor), "days_after"  # type: ignore[operator]
+                day, kind = anchor_date - dt.timedelta(days=m.before_anchor), "days_after"
         if m.disqualified:
             # a background clause can still say who claimed "the attack"
             if m.anaphoric and m.claims and groups and not m.flags & {"fiction", "legal", "hypothetical"}:
@@ -202,8 +229,12 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
             for age, g in enumerate(reversed(groups)):
                 if g.summary != summary and (has_anchor or summary):
                     continue
-                if not (_places_compatible(m, g) and _dates_compatible(m, day, kind, g) and _kinds_compatible(m, g)
-                        and _actors_compatible(m, g)):
+                if not (
+                    _places_compatible(m, g)
+                    and _dates_compatible(m, day, kind, g)
+                    and _kinds_compatible(m, g)
+                    and _actors_compatible(m, g)
+                ):
                     continue
                 score = _affinity(m, g) + 1.0 / (1 + age)  # what they share, and how recently it was told
                 if not has_anchor and age > 0 and _affinity(m, g) == 0:
@@ -256,7 +287,7 @@ def _support_only(m: Mention) -> Mention:
 
 
 def _resolve_relations(mentions: list[Mention], owner: dict[int, Group]) -> None:
-    """"X comes N days after Y": date whichever of the two the text left undated."""
+    """ "X comes N days after Y": date whichever of the two the text left undated."""
     for m in mentions:
         if m.anchor is None or m.before_anchor is None or m.index not in owner or m.anchor not in owner:
             continue
@@ -275,14 +306,24 @@ def _drop_summaries(groups: list[Group]) -> list[Group]:
     out = []
     for g in groups:
         if g.summary:
-            parts = [h for h in groups if not h.summary and h is not g and (g.date is None or h.date in (None, g.date))
-                     and _same_area(g, h)]
+            parts = [
+                h
+                for h in groups
+                if not h.summary
+                and h is not g
+                and (g.date is None or h.date in (None, g.date))
+                and _same_area(g, h)
+            ]
             if len(parts) >= 2:
                 first = g.mentions[0].index
                 for h in parts:
                     # only acts told after the summary are its parts ("three bombings ... on Tuesday. A car bomb ...")
-                    if h.date is None and g.date is not None and h.context_date in (None, g.date) \
-                            and h.mentions[0].index > first:
+                    if (
+                        h.date is None
+                        and g.date is not None
+                        and h.context_date in (None, g.date)
+                        and h.mentions[0].index > first
+                    ):
                         h.date, h.date_kind = g.date, g.date_kind
                         h.mentions.extend(_date_only(x) for x in g.mentions if x.event_dates)
                 continue
@@ -293,8 +334,17 @@ def _drop_summaries(groups: list[Group]) -> list[Group]:
 def _date_only(m: Mention) -> Mention:
     from dataclasses import replace
 
-    return replace(m, counts=(), places=(), actors=(), claims=(), triggers=frozenset(), target=None,
-                   weapon="unknown", title=True)
+    return replace(
+        m,
+        counts=(),
+        places=(),
+        actors=(),
+        claims=(),
+        triggers=frozenset(),
+        target=None,
+        weapon="unknown",
+        title=True,
+    )
 
 
 def _same_area(g: Group, h: Group) -> bool:

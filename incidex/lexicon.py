@@ -72,7 +72,9 @@ def _load_actors() -> tuple[Actor, ...]:
         if len(cols) != 4:
             raise ResourceError(f"actors.tsv: expected 4 tab-separated columns in {line!r}")
         canonical, aliases, countries, kind = cols
-        actors.append(Actor(canonical, tuple(a for a in aliases.split("|") if a), tuple(countries.split("|")), kind))
+        actors.append(
+            Actor(canonical, tuple(a for a in aliases.split("|") if a), tuple(countries.split("|")), kind)
+        )
     return tuple(actors)
 
 
@@ -90,11 +92,22 @@ def lexicon() -> Lexicon:
     # they are English ("is") or too ambiguous.
     acronyms = [n for n in names if n.isupper() and len(n) <= 3]
     words = [n for n in names if n not in acronyms]
-    alts = sorted({re.escape(n).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+") for n in words}, key=len, reverse=True)
-    pattern = re.compile(
-        r"(?<![\w-])(?:(?i:" + "|".join(alts) + r")|" + "|".join(re.escape(a) for a in sorted(acronyms, key=len, reverse=True)) + r")(?![\w-])"
+    alts = sorted(
+        {re.escape(n).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+") for n in words},
+        key=len,
+        reverse=True,
     )
-    cues = {name: re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE) for name, pats in data["cues"].items()}
+    pattern = re.compile(
+        r"(?<![\w-])(?:(?i:"
+        + "|".join(alts)
+        + r")|"
+        + "|".join(re.escape(a) for a in sorted(acronyms, key=len, reverse=True))
+        + r")(?![\w-])"
+    )
+    cues = {
+        name: re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
+        for name, pats in data["cues"].items()
+    }
     return Lexicon(
         version=int(data["version"]),
         triggers={k: terms_pattern(v) for k, v in data["triggers"].items()},

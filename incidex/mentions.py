@@ -73,7 +73,10 @@ class Mention:
 
     @property
     def disqualified(self) -> bool:
-        return bool(self.flags & {"aggregate", "hypothetical", "legal", "fiction", "negation", "caption", "police_work"})
+        return bool(
+            self.flags
+            & {"aggregate", "hypothetical", "legal", "fiction", "negation", "caption", "police_work"}
+        )
 
     @property
     def event_dates(self) -> tuple[DateMention, ...]:
@@ -113,7 +116,7 @@ def _flags(text: str, counts: bool) -> frozenset[str]:
     # killed 63 ...": an opening participle phrase sets the scene; its tally words do not
     # make the clause a tally
     opener = re.match(r"\s*[A-Z][a-z]+ing\b[^,]*,", main)
-    scope = main[opener.end():] if opener else main
+    scope = main[opener.end() :] if opener else main
     flags = {name for name, pat in cues.items() if name != "reporting" and pat.search(scope)}
     if counts:
         flags.discard("police_work")  # "police arrested two after gunmen killed five": still an act
@@ -135,7 +138,7 @@ def find_mentions(
         clause_spans = _clauses(sentence)
         first_index = len(mentions)
         analysed = truecase(sentence.text) if is_shouting(sentence.text) else sentence.text
-        for ci, (a, b, _) in enumerate(clause_spans):
+        for a, b, _ in clause_spans:
             text = analysed[a:b]
             start = sentence.start + a
             triggers = trigger_classes(text)
@@ -150,9 +153,20 @@ def find_mentions(
             actors = tuple(find_actors(text[: rel.start()] if rel and rel.start() > 20 else text, start))
             claims = tuple(find_claims(text, start))
             mention = Mention(
-                index=len(mentions), sentence=si, start=start, end=start + len(text), text=text, title=title,
-                triggers=frozenset(triggers), counts=counts, dates=dates, places=places, actors=actors,
-                claims=claims, target=target_of(text), weapon=weapon_of(text, triggers),
+                index=len(mentions),
+                sentence=si,
+                start=start,
+                end=start + len(text),
+                text=text,
+                title=title,
+                triggers=frozenset(triggers),
+                counts=counts,
+                dates=dates,
+                places=places,
+                actors=actors,
+                claims=claims,
+                target=target_of(text),
+                weapon=weapon_of(text, triggers),
                 new=bool(_NEW.search(text)),
                 # a clause with a toll but no act ("we counted 19 dead") retells the act before it
                 anaphoric=bool(_ANAPHOR.search(text)) or not (triggers - {"casualty", "claim"}),

@@ -11,22 +11,60 @@ import re
 from dataclasses import dataclass
 
 UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3,
-    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-    "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
 }
 TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 # Vague quantities: the figure is the guide's lower bound and there is no upper bound.
 VAGUE = {
-    "dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2000, "several": 3, "many": 3,
-    "a number of": 3, "a few": 2, "some": 2, "numerous": 3, "multiple": 2,
+    "dozens": 24,
+    "scores": 40,
+    "hundreds": 200,
+    "thousands": 2000,
+    "several": 3,
+    "many": 3,
+    "a number of": 3,
+    "a few": 2,
+    "some": 2,
+    "numerous": 3,
+    "multiple": 2,
 }
-EXACT_PHRASES = {"a dozen": 12, "dozen": 12, "a couple of": 2, "a pair of": 2, "half a dozen": 6, "a score of": 20}
+EXACT_PHRASES = {
+    "a dozen": 12,
+    "dozen": 12,
+    "a couple of": 2,
+    "a pair of": 2,
+    "half a dozen": 6,
+    "a score of": 20,
+}
 
 _WORD = "|".join(sorted([*UNITS, *TENS, *SCALES], key=len, reverse=True))
 _VAGUE = "|".join(sorted(VAGUE, key=len, reverse=True))

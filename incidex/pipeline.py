@@ -40,7 +40,9 @@ def extract(text: str, *, published: dt.date | str | None = None, doc_id: str = 
     return next(extract_documents([doc]))[1]
 
 
-def extract_documents(docs: Iterable[Document], *, batch_size: int = 32) -> Iterator[tuple[Document, list[Incident]]]:
+def extract_documents(
+    docs: Iterable[Document], *, batch_size: int = 32
+) -> Iterator[tuple[Document, list[Incident]]]:
     """Extract each document in turn; yields ``(document, incidents)`` in input order."""
     it = iter(docs)
     while batch := list(islice(it, batch_size)):
@@ -53,7 +55,9 @@ def extract_documents(docs: Iterable[Document], *, batch_size: int = 32) -> Iter
 def _entities(cleaned: list[CleanDocument]) -> list[dict[int, list[Entity]]]:
     """Entities of the sentences that can report an incident (the rest are never parsed)."""
     trigger = lexicon().trigger_any
-    jobs = [(di, si) for di, c in enumerate(cleaned) for si, s in enumerate(c.sentences) if trigger.search(s.text)]
+    jobs = [
+        (di, si) for di, c in enumerate(cleaned) for si, s in enumerate(c.sentences) if trigger.search(s.text)
+    ]
     out: list[dict[int, list[Entity]]] = [{} for _ in cleaned]
     texts = [cleaned[di].sentences[si].text for di, si in jobs]
     for (di, si), ents in zip(jobs, entities(texts), strict=True):
@@ -76,8 +80,11 @@ def document_countries(c: CleanDocument) -> tuple[tuple[str, ...], tuple[str, ..
             times[code] += 1
             if not demonym:
                 names[code] += weight
-    return (tuple(code for code, _ in tally.most_common()), tuple(code for code, _ in names.most_common()),
-            frozenset(code for code, n in times.items() if n >= 2))
+    return (
+        tuple(code for code, _ in tally.most_common()),
+        tuple(code for code, _ in names.most_common()),
+        frozenset(code for code, n in times.items() if n >= 2),
+    )
 
 
 def is_fiction(text: str) -> bool:

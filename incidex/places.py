@@ -23,13 +23,46 @@ _UP = "[" + "".join(chr(c) for c in range(0x41, 0x250) if chr(c).isupper() and c
 _CAPWORD = rf"(?:{_UP}(?:[\w.-]|['’](?!s\b))*\w|{_UP})"
 _LINK = r"(?:\s+(?:al|el|ad|as|ash|an|ar|at|az|de|del|la|le|du|des|do|da|di|of|e|i|bin|ibn|bani|beni|wa)(?:-|\s+))?"
 CAP = rf"(?:(?:al|el|ad|an|as|ar|at|az|ash)-)?{_CAPWORD}(?:{_LINK}\s*{_CAPWORD}|\s+{_CAPWORD}|-{_CAPWORD}){{0,4}}"
-SUBLOCAL = ("neighbourhood", "neighborhood", "area", "suburb", "locality", "quarter", "district of", "village",
-            "camp", "refugee camp", "junction", "road", "street", "market", "square", "compound")
-ADMIN_KINDS = {"district": 2.0, "circle": 2.0, "cercle": 2.0, "department": 2.0, "county": 2.0,
-               "municipality": 2.0, "sub-district": 2.0, "township": 2.0, "local government": 2.0,
-               "division": 2.0, "tehsil": 2.0, "commune": 2.0, "subdistrict": 2.0,
-               "province": 3.0, "state": 3.0, "region": 3.0, "governorate": 3.0, "oblast": 3.0,
-               "prefecture": 3.0, "territory": 3.0}
+SUBLOCAL = (
+    "neighbourhood",
+    "neighborhood",
+    "area",
+    "suburb",
+    "locality",
+    "quarter",
+    "district of",
+    "village",
+    "camp",
+    "refugee camp",
+    "junction",
+    "road",
+    "street",
+    "market",
+    "square",
+    "compound",
+)
+ADMIN_KINDS = {
+    "district": 2.0,
+    "circle": 2.0,
+    "cercle": 2.0,
+    "department": 2.0,
+    "county": 2.0,
+    "municipality": 2.0,
+    "sub-district": 2.0,
+    "township": 2.0,
+    "local government": 2.0,
+    "division": 2.0,
+    "tehsil": 2.0,
+    "commune": 2.0,
+    "subdistrict": 2.0,
+    "province": 3.0,
+    "state": 3.0,
+    "region": 3.0,
+    "governorate": 3.0,
+    "oblast": 3.0,
+    "prefecture": 3.0,
+    "territory": 3.0,
+}
 KINDS = r"(?:refugee\s+camp|local\s+government|settlement|island|agency|tribal\s+area|sub-district|neighbou?rhood|area|suburb|locality|quarter|village|camp|junction|road|street|town|city|district|circle|cercle|department|county|municipality|township|division|tehsil|commune|province|state|region|governorate|oblast|prefecture|territory)"
 _DIRECTION = r"(?:(?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)(?:ern)?|restive|remote|provincial|troubled|volatile|main|capital|coastal|border|desert|mountainous|tribal|nearby|neighbouring|neighboring|adjoining|southern|northern|eastern|western|port|northeastern|northwestern|southeastern|southwestern|rural|key|strategic|besieged|rebel-held|government-held|largest|second-largest|commercial|\w+-(?:held|controlled|dominated|run))"
 _OF_KIND = re.compile(
@@ -62,9 +95,14 @@ _FACILITY = re.compile(
     re.I,
 )
 # A country named after these is not where the act happened ("near the border with Mali").
-_ELSEWHERE = re.compile(r"(?:-based|based\s+in|border\s+with|borders\s+with|from|for|to|fled\s+to|flee\s+to)\s+(?:the\s+)?$", re.I)
+_ELSEWHERE = re.compile(
+    r"(?:-based|based\s+in|border\s+with|borders\s+with|from|for|to|fled\s+to|flee\s+to)\s+(?:the\s+)?$", re.I
+)
 # Broad natural regions: a place, but no more specific than a province.
-_BROAD = re.compile(r"\b(?:peninsula|valley|desert|mountains|region|coast|strip|bank|delta|basin|highlands|plateau|sahel|belt|corridor)$", re.I)
+_BROAD = re.compile(
+    r"\b(?:peninsula|valley|desert|mountains|region|coast|strip|bank|delta|basin|highlands|plateau|sahel|belt|corridor)$",
+    re.I,
+)
 # Adjectives that look like names: "Shiite-dominated", "rebel-held".
 _ADJECTIVE = re.compile(
     r"-(?:dominated|held|controlled|run|based|led|backed|majority|populated|speaking)$|^(?:north|south|east|west)(?:ern)?$|"
@@ -77,13 +115,73 @@ _CALENDAR = re.compile(
     r"August|September|October|November|December)\b.*$"
 )
 _STOP_NAMES = {
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
-    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
-    "police", "army", "government", "military", "the", "a", "an", "officials", "security", "president",
-    "ramadan", "eid", "twitter", "facebook", "reuters", "afp", "ap", "bbc", "cnn", "un", "u.n", "islamic",
-    "west", "east", "north", "south", "gulf", "centre", "center", "capital", "city", "town", "village", "district",
-    "province", "region", "state", "county", "area", "interior", "defence", "defense", "ministry", "parliament",
-    "islamic maghreb", "maghreb", "levant", "arabian peninsula",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "police",
+    "army",
+    "government",
+    "military",
+    "the",
+    "a",
+    "an",
+    "officials",
+    "security",
+    "president",
+    "ramadan",
+    "eid",
+    "twitter",
+    "facebook",
+    "reuters",
+    "afp",
+    "ap",
+    "bbc",
+    "cnn",
+    "un",
+    "u.n",
+    "islamic",
+    "west",
+    "east",
+    "north",
+    "south",
+    "gulf",
+    "centre",
+    "center",
+    "capital",
+    "city",
+    "town",
+    "village",
+    "district",
+    "province",
+    "region",
+    "state",
+    "county",
+    "area",
+    "interior",
+    "defence",
+    "defense",
+    "ministry",
+    "parliament",
+    "islamic maghreb",
+    "maghreb",
+    "levant",
+    "arabian peninsula",
 }
 _PREP_KINDS = ("prep", "kind", "possessive")
 
@@ -172,10 +270,15 @@ def _near(gaz: Gazetteer, place: Place, country: str, km: float = 1000.0) -> boo
     import math
 
     home = _country_place(gaz, country)
-    if home is None or home.latitude is None or place.latitude is None:
+    if home is None or None in (home.latitude, home.longitude, place.latitude, place.longitude):
         return False
-    lat1, lon1, lat2, lon2 = map(math.radians, (home.latitude, home.longitude, place.latitude, place.longitude))
-    d = math.acos(min(1.0, math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(lon1 - lon2)))
+    lat1, lon1, lat2, lon2 = (
+        math.radians(float(x or 0.0))
+        for x in (home.latitude, home.longitude, place.latitude, place.longitude)
+    )
+    d = math.acos(
+        min(1.0, math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(lon1 - lon2))
+    )
     return d * 6371.0 <= km
 
 
@@ -206,25 +309,31 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
     out: dict[tuple[int, int], PlaceMention] = {}
     kinds: dict[tuple[int, int], str] = {}
 
-    def add(name: str, start: int, kind: str | None, how: str, inside: str | None = None,
-            label: str | None = None, written_end: int | None = None, home: str | None = None) -> None:
+    def add(
+        name: str,
+        start: int,
+        kind: str | None,
+        how: str,
+        inside: str | None = None,
+        label: str | None = None,
+        written_end: int | None = None,
+        home: str | None = None,
+    ) -> None:
         raw, name = name, _strip_name(name)
         if name and name in raw:
             start += raw.index(name)
         if not name or name.lower() in _STOP_NAMES or _is_actor(name) or _ADJECTIVE.search(name):
             return
-        if _NOT_HERE.search(text[max(0, start - offset - 30):start - offset]):
+        if _NOT_HERE.search(text[max(0, start - offset - 30) : start - offset]):
             return
-        if re.match(r"(?:-based|\s+border\b|\s+frontier\b)", text[start - offset + len(name):]):
+        if re.match(r"(?:-based|\s+border\b|\s+frontier\b)", text[start - offset + len(name) :]):
             return  # "West Bank-based fighters", "near the Mali border"
         end = start + len(name)
         code = gaz.country_code(name)
         if code:
             place = gaz.resolve(name, (code,))
-            if place is None or place.kind != "country" or fold_key(place.name) != fold_key(name) and len(name) > 4:
-                if not (place and place.kind == "country" and gaz.resolve(name) == place and name[0].isupper()
-                        and not name.lower().endswith(("i", "ian", "ese", "ish", "an", "ni", "s"))):
-                    return  # a demonym ("Pakistani", "Syrian") places nothing
+            if place is None or place.kind != "country":
+                return  # a demonym ("Pakistani", "Syrian") places nothing
             if how not in _PREP_KINDS:
                 return  # "U.S. officials said": a country named, not where it happened
         else:
@@ -255,24 +364,41 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
                         end = start + len(name)
                         break
                     place = None
-        if place is not None and place.kind != "country" and (how in ("entity", "weak") or len(name) <= 4) \
-                and not plausible(name, place):
+        if (
+            place is not None
+            and place.kind != "country"
+            and (how in ("entity", "weak") or len(name) <= 4)
+            and not plausible(name, place)
+        ):
             place = None
         namesake = False
-        if place is not None and countries and place.kind == "city" and place.country not in countries \
-                and place.population < 500_000 and not _near(gaz, place, countries[0]):
+        if (
+            place is not None
+            and countries
+            and place.kind == "city"
+            and place.country not in countries
+            and place.population < 500_000
+            and not _near(gaz, place, countries[0])
+        ):
             place, namesake = None, True  # a namesake town far abroad; the name is still a place here
-        if place is None and not kind and not ((label in ("GPE", "LOC", "FAC") or namesake) and how == "prep"):
+        if (
+            place is None
+            and not kind
+            and not ((label in ("GPE", "LOC", "FAC") or namesake) and how == "prep")
+        ):
             return
         written = name
         kind_l = kind.lower() if kind else None
         # The kind word stays with an administrative area ("Kandahar province", "Lamu County")
         # and where it is part of the name ("Sadr City", "Jenin refugee camp"); a town or
         # neighbourhood goes by its name ("the city of Peshawar" is Peshawar).
-        if written_end is not None and kind and (kind_l in (*ADMIN_KINDS, "refugee camp", "junction", "road", "street")
-                                                 or kind[0].isupper()):
+        if (
+            written_end is not None
+            and kind
+            and (kind_l in (*ADMIN_KINDS, "refugee camp", "junction", "road", "street") or kind[0].isupper())
+        ):
             end = written_end
-            written = re.sub(r"^the\s+", "", text[start - offset:end - offset], flags=re.I)
+            written = re.sub(r"^the\s+", "", text[start - offset : end - offset], flags=re.I)
         rank = _rank(place, kind_l)
         if label == "LOC" and place is None or _BROAD.search(written):
             rank = max(rank, 3.5)
@@ -282,8 +408,12 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         described = kind_l if kind and not kind[0].isupper() else None
         mention = PlaceMention(written, start, end, rank, place, country, inside, described)
         old = out.get(key)
-        if old is None or how == "kind" or (mention.rank, mention.place is None) < (old.rank, old.place is None) \
-                and kinds.get(key) != "kind":
+        if (
+            old is None
+            or how == "kind"
+            or (mention.rank, mention.place is None) < (old.rank, old.place is None)
+            and kinds.get(key) != "kind"
+        ):
             out[key] = mention
             kinds[key] = how
 
@@ -296,7 +426,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
     for m in _NAME_KIND.finditer(text):
         kind = m.group("kind")
         name = m.group("name")
-        if re.match(r"\s+of\s", text[m.end():]):
+        if re.match(r"\s+of\s", text[m.end() :]):
             continue  # "the Sinai city of al-Arish": the kind word belongs to the name after it
         if kind[0].isupper() and _is_actor(f"{name} {kind}"):
             continue
@@ -306,7 +436,9 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         if outer is None:
             big = gaz.resolve(m.group("outer"), countries)
             outer = big.country if big is not None else None
-        add(m.group("name"), offset + m.start("name"), None, "possessive", inside=m.group("outer"), home=outer)
+        add(
+            m.group("name"), offset + m.start("name"), None, "possessive", inside=m.group("outer"), home=outer
+        )
         add(m.group("outer"), offset + m.start("outer"), None, "weak")  # "Mosul's Old City" names Mosul too
     for m in _PREP.finditer(text):
         weak = m.group("prep").lower() in _WEAK_PREPS
@@ -344,18 +476,20 @@ def countries_named(text: str, ents: list[Entity], gaz: Gazetteer | None = None)
     i = 0
     while i < len(words):
         for n in (4, 3, 2, 1):
-            run = words[i:i + n]
+            run = words[i : i + n]
             if len(run) < n:
                 continue
             # the words must be adjacent (only spaces or "of"/"the" between them)
-            gaps = [text[a.end():b.start()] for a, b in zip(run, run[1:], strict=False)]
+            gaps = [text[a.end() : b.start()] for a, b in zip(run, run[1:], strict=False)]
             if any(not re.fullmatch(r"\s+(?:(?:of|the|and)\s+)*", g) for g in gaps):
                 continue
-            written = text[run[0].start():run[-1].end()]
+            written = text[run[0].start() : run[-1].end()]
             code = gaz.country_code(written)
-            elsewhere = _ELSEWHERE.search(text[max(0, run[0].start() - 30):run[0].start()]) or re.match(
+            elsewhere = _ELSEWHERE.search(text[max(0, run[0].start() - 30) : run[0].start()]) or re.match(
                 r"\s*(?:-\s*)?(?:border|frontier|embassy|consulate|nationals?|citizens?|refugees?|asylum|presse|press|24)\b",
-                text[run[-1].end():], re.I)
+                text[run[-1].end() :],
+                re.I,
+            )
             if code and elsewhere:
                 i += n
                 break
@@ -380,6 +514,10 @@ def notable_places(text: str, gaz: Gazetteer | None = None) -> list[Place]:
         if name.lower() in _STOP_NAMES or _is_actor(name) or gaz.country_code(name):
             continue
         place = gaz.resolve(name)
-        if place is not None and (place.kind == "admin1" or place.population >= 100_000) and plausible(name, place):
+        if (
+            place is not None
+            and (place.kind == "admin1" or place.population >= 100_000)
+            and plausible(name, place)
+        ):
             out.append(place)
     return out

@@ -17,8 +17,21 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-FIELDS = ("killed.low", "killed.high", "wounded.low", "wounded.high", "date", "place", "country", "event_type",
-          "sub_event_type", "perpetrator", "claimed", "target_type", "weapon")
+FIELDS = (
+    "killed.low",
+    "killed.high",
+    "wounded.low",
+    "wounded.high",
+    "date",
+    "place",
+    "country",
+    "event_type",
+    "sub_event_type",
+    "perpetrator",
+    "claimed",
+    "target_type",
+    "weapon",
+)
 
 Record = Mapping[str, Any]
 
@@ -71,8 +84,12 @@ def affinity(gold: Record, pred: Record, alone: bool = False) -> float:
         "wounded": usable("wounded") and _count(gold, "wounded", "low") == _count(pred, "wounded", "low"),
     }
     country = bool(gold.get("country")) and pred.get("country") == gold.get("country")
-    kind = gold.get("event_type") is None or "event_type" in skip or pred.get("event_type") == gold.get("event_type")
-    s = 3 * hits["place"] + 3 * hits["date"] + 2 * hits["killed"] + 1 * hits["wounded"] + 1 * country
+    kind = (
+        gold.get("event_type") is None
+        or "event_type" in skip
+        or pred.get("event_type") == gold.get("event_type")
+    )
+    s: float = 3 * hits["place"] + 3 * hits["date"] + 2 * hits["killed"] + 1 * hits["wounded"] + 1 * country
     s += 0.5 * (pred.get("event_type") == gold.get("event_type"))
     if any(hits.values()):
         return s
@@ -134,13 +151,23 @@ class Score:
         return sum(f.values()) / len(f) if f else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"documents": self.documents, "incident_precision": self.precision, "incident_recall": self.recall,
-                "incident_f1": self.f1, "matched": self.tp, "false_positives": self.fp, "false_negatives": self.fn,
-                "field_accuracy": self.fields, "field_mean": self.field_mean}
+        return {
+            "documents": self.documents,
+            "incident_precision": self.precision,
+            "incident_recall": self.recall,
+            "incident_f1": self.f1,
+            "matched": self.tp,
+            "false_positives": self.fp,
+            "false_negatives": self.fn,
+            "field_accuracy": self.fields,
+            "field_mean": self.field_mean,
+        }
 
     def report(self) -> str:
-        lines = [f"documents {self.documents}  incidents P {self.precision:.3f} R {self.recall:.3f} F1 {self.f1:.3f} "
-                 f"(matched {self.tp}, FP {self.fp}, FN {self.fn})"]
+        lines = [
+            f"documents {self.documents}  incidents P {self.precision:.3f} R {self.recall:.3f} F1 {self.f1:.3f} "
+            f"(matched {self.tp}, FP {self.fp}, FN {self.fn})"
+        ]
         lines += [f"  {f:15s} {a:.3f}" for f, a in self.fields.items()]
         lines.append(f"  {'mean':15s} {self.field_mean:.3f}")
         return "\n".join(lines)

@@ -22,7 +22,11 @@ def is_shouting(text: str) -> bool:
 
 def _known(phrase: str) -> bool:
     gaz = get_gazetteer()
-    return gaz.is_known(phrase) or gaz.country_code(phrase) is not None or alias_key(phrase) in lexicon().actor_by_alias
+    return (
+        gaz.is_known(phrase)
+        or gaz.country_code(phrase) is not None
+        or alias_key(phrase) in lexicon().actor_by_alias
+    )
 
 
 def truecase(text: str) -> str:
@@ -34,10 +38,10 @@ def truecase(text: str) -> str:
     i = 0
     while i < len(words):
         for n in (3, 2, 1):
-            run = words[i:i + n]
+            run = words[i : i + n]
             if len(run) < n:
                 continue
-            phrase = low[run[0].start():run[-1].end()]
+            phrase = low[run[0].start() : run[-1].end()]
             if len(phrase) > 2 and _known(phrase):
                 for w in run:
                     chars[w.start()] = chars[w.start()].upper()
