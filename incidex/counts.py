@@ -268,11 +268,11 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             if kind.endswith("+"):
                 # a sum only when both phrases end in a person noun ("two soldiers and two rangers")
                 lex = lexicon()
-                heads = [m.group("n1").split()[-1].lower(), m.group("n2").split()[-1].lower()]
+                names = [m.group("n1").split()[-1].lower(), m.group("n2").split()[-1].lower()]
                 n2 = parse_number(m.group("num2"))
                 if (
                     n2 is None
-                    or not all(_person(h, lex) for h in heads)
+                    or not all(_person(h, lex) for h in names)
                     or count.low is None
                     or count.high != count.low
                 ):
