@@ -1,0 +1,50 @@
+"""Accuracy gate: extraction scored on the shared evaluation files must stay above pinned floors.
+
+Floors only move up. When a change lifts a figure, raise its floor to just under the new
+figure in the same change; never lower a floor to let a change through. The files live in
+``shared/eval`` beside the repository; without them the gate is skipped.
+
+Figures when the floors were pinned: dev incident F1 0.868, field mean 0.919; wiki_dev
+killed.low 0.920, wounded.low 0.914, place 0.817, country 0.853.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from incidex.evaluate import evaluate
+from incidex.scoring import Score
+
+pytestmark = pytest.mark.slow
+
+DEV_FLOORS = {"incident_f1": 0.84, "field_mean": 0.88}
+WIKI_FLOORS = {"killed.low": 0.91, "wounded.low": 0.90, "place": 0.77, "country": 0.84}
+
+
+@cache
+def _scored(path: Path) -> Score:
+    return evaluate(path)
+
+
+def _gold(shared_eval: Path, name: str) -> Path:
+    path = shared_eval / name
+    if not path.is_file():
+        pytest.skip(f"no gold file at {path}: the accuracy gate needs shared/eval beside the repository")
+    return path
+
+
+@pytest.mark.parametrize(("figure", "floor"), DEV_FLOORS.items())
+def test_dev_overall(shared_eval: Path, figure: str, floor: float) -> None:
+    result = _scored(_gold(shared_eval, "dev.jsonl"))
+    value = result.f1 if figure == "incident_f1" else result.field_mean
+    assert value >= floor, f"dev {figure} {value:.3f} fell below its floor {floor}\n{result.report()}"
+
+
+@pytest.mark.parametrize(("field", "floor"), WIKI_FLOORS.items())
+def test_wiki_dev_fields(shared_eval: Path, field: str, floor: float) -> None:
+    result = _scored(_gold(shared_eval, "wiki_dev.jsonl"))
+    value = result.fields.get(field, 0.0)
+    assert value >= floor, f"wiki_dev {field} {value:.3f} fell below its floor {floor}\n{result.report()}"
