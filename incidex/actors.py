@@ -50,6 +50,7 @@ _TARGET_BEFORE = re.compile(
     r"\bbattle|\bwar\s+(?:on|with)|\bfight\s+against|\bfought)\s+(?:(?:an?|the|suspected|their|its|[\w-]+\s+(?:and|&))\s+){0,4}$",
     re.I,
 )
+_BLAMED_ON = re.compile(r"\bblam(?:ed|es|ing)\s+(?:\w+\s+)?on\s+(?:the\s+)?$", re.I)
 _BY_STATE = re.compile(
     rf"\b(?:by|from)\s+(?:the\s+)?(?P<who>[A-Z][\w.]*\.?(?:\s+[A-Z][\w.]*)?)(?:['’]s)?\s+(?P<force>{_FORCE})\b"
 )
@@ -89,7 +90,8 @@ def find_actors(text: str, offset: int = 0) -> list[ActorMention]:
         if actor is None:
             continue
         name = _GENERIC_TAIL.sub("", re.sub(r"^the\s+", "", m.group(0), flags=re.I)) or m.group(0)
-        target = bool(_TARGET_BEFORE.search(text[max(0, m.start() - 25) : m.start()]))
+        before = text[max(0, m.start() - 25) : m.start()]
+        target = bool(_TARGET_BEFORE.search(before)) and not _BLAMED_ON.search(before)
         out.append(
             ActorMention(
                 name,

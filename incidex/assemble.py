@@ -123,20 +123,18 @@ def assemble(
     if resolved and resolved.kind == "admin1":
         admin1 = resolved.name
 
-    # date
+    # date: the phrase that gave the day, else the first one the mentions have
     date = group.date
-    date_text = None
-    precision = 3
-    for m in ordered:
-        for d in m.event_dates:
-            date_text = d.text
-            precision = _PRECISION.get(d.kind, 3) if date or d.kind in ("week", "month", "vague") else 3
-            ev.append(_evidence(doc, "date", d.start, d.end))
-            break
-        if date_text:
-            break
+    source = group.date_mention or next((d for m in ordered for d in m.event_dates), None)
+    date_text = source.text if source else None
+    if source is not None:
+        ev.append(_evidence(doc, "date", source.start, source.end))
     if date is not None:
         precision = 1
+    else:
+        precision = (
+            _PRECISION.get(source.kind, 3) if source and source.kind in ("week", "month", "vague") else 3
+        )
 
     # casualties
     killed = _count([c for m in ordered for c in m.counts if c.kind == "killed"])

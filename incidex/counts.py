@@ -250,6 +250,29 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
+    # "no one was hurt" first, so that "one was hurt" is not read as a figure
+    for m in _NOBODY.finditer(text):
+        if not free(*m.span()):
+            continue
+        what = m.group("what").lower()
+        phrase = m.group(0).lower()
+        kinds = {
+            "killed": ["killed"],
+            "lost": ["killed"],
+            "hurt": ["wounded"],
+            "injured": ["wounded"],
+            "wounded": ["wounded"],
+        }.get(what)
+        if kinds is None:  # "no casualties were reported": nobody killed or hurt
+            if "injur" in phrase:
+                kinds = ["wounded"]
+            elif "death" in phrase or "fatalit" in phrase or "lives" in phrase:
+                kinds = ["killed"]
+            else:
+                kinds = ["killed", "wounded"]
+        for k in kinds:
+            found.append(CountMention(k, Count(0, 0), offset + m.start(), offset + m.end(), m.group(0)))
+        taken.append(m.span())
     for kind, pat, update in _patterns():
         for m in pat.finditer(text):
             fig = _figure(m)
@@ -263,6 +286,11 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             if not _noun_phrase_ok(np):
                 continue
             num_start = m.start("num") if m.group("num") else a
+            if re.match(
+                r"\s+of\s+(?:the\s+)?(?:wounded|injured|dead|victims|them|whom|those)\b",
+                text[m.end("num") :] if m.group("num") else "",
+            ):
+                continue  # "one of the wounded died": a part of a figure told elsewhere
             if _is_breakdown(text, num_start) and not update:
                 continue
             if kind.endswith("+"):
@@ -299,28 +327,6 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
                     CountMention(kind, count, offset + a, offset + ev_end, text[a:ev_end], update, vague)
                 )
             taken.append((a, b))
-    for m in _NOBODY.finditer(text):
-        if not free(*m.span()):
-            continue
-        what = m.group("what").lower()
-        phrase = m.group(0).lower()
-        kinds = {
-            "killed": ["killed"],
-            "lost": ["killed"],
-            "hurt": ["wounded"],
-            "injured": ["wounded"],
-            "wounded": ["wounded"],
-        }.get(what)
-        if kinds is None:  # "no casualties were reported": nobody killed or hurt
-            if "injur" in phrase:
-                kinds = ["wounded"]
-            elif "death" in phrase or "fatalit" in phrase or "lives" in phrase:
-                kinds = ["killed"]
-            else:
-                kinds = ["killed", "wounded"]
-        for k in kinds:
-            found.append(CountMention(k, Count(0, 0), offset + m.start(), offset + m.end(), m.group(0)))
-        taken.append(m.span())
     lex = lexicon()
     for pat in (_ONE_PASSIVE, _ONE_ACTIVE, _ANOTHER, _NAMED):
         for m in _overlapping(pat, text):

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from incidex.dates import resolve
+from incidex.dates import DateMention, resolve
 from incidex.lexicon import alias_key
 from incidex.mentions import Mention
 from incidex.places import PlaceMention
@@ -37,6 +37,7 @@ class Group:
     date: dt.date | None = None
     date_kind: str | None = None
     date_text: str | None = None
+    date_mention: DateMention | None = None  # the phrase that gave the day
     context_date: dt.date | None = None  # the day the narrative was at when this act was first told
 
     @property
@@ -197,12 +198,19 @@ def _mention_date_for_fold(
 def _mention_date(
     m: Mention, published: dt.date | None, reference: dt.date | None
 ) -> tuple[dt.date | None, str | None]:
-    for d in m.event_dates:
-        if d.kind == "days_after":
-            continue
-        r = resolve(d, published, reference)
-        return r.date, d.kind
-    return None, None
+    d = _own_date(m)
+    if d is None:
+        return None, None
+    return resolve(d, published, reference).date, d.kind
+
+
+def _own_date(m: Mention) -> DateMention | None:
+    """The phrase that dates this mention's own act ("a day after" dates another act's)."""
+    return next((d for d in m.event_dates if d.kind != "days_after"), None)
+
+
+def _relation_phrase(m: Mention) -> DateMention | None:
+    return next((d for d in m.dates if d.kind == "days_after"), None)
 
 
 def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
@@ -212,10 +220,12 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
     titles = [m for m in mentions if m.title]
     for m in (m for m in mentions if not m.title):
         day, kind = _mention_date_for_fold(m, published, last_date)
+        related: DateMention | None = None
         if day is None and m.anchor is not None and m.before_anchor is not None and m.anchor in owner:
             anchor_date = owner[m.anchor].date
             if anchor_date is not None:
                 day, kind = anchor_date - dt.timedelta(days=m.before_anchor), "days_after"
+                related = _relation_phrase(m)
         if m.disqualified:
             # a background clause can still say who claimed "the attack"
             if m.anaphoric and m.claims and groups and not m.flags & {"fiction", "legal", "hypothetical"}:
@@ -248,6 +258,7 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
         owner[m.index] = target
         if day is not None and target.date is None:
             target.date = day
+            target.date_mention = related or _own_date(m)
         if kind and target.date_kind is None:
             target.date_kind = kind
             target.date_text = _date_text(m)
@@ -295,10 +306,11 @@ def _resolve_relations(mentions: list[Mention], owner: dict[int, Group]) -> None
         if later is earlier:
             continue
         delta = dt.timedelta(days=m.before_anchor)
+        phrase = _relation_phrase(m)
         if earlier.date is None and later.date is not None:
-            earlier.date, earlier.date_kind = later.date - delta, "days_after"
+            earlier.date, earlier.date_kind, earlier.date_mention = later.date - delta, "days_after", phrase
         elif later.date is None and earlier.date is not None:
-            later.date, later.date_kind = earlier.date + delta, "days_after"
+            later.date, later.date_kind, later.date_mention = earlier.date + delta, "days_after", phrase
 
 
 def _drop_summaries(groups: list[Group]) -> list[Group]:
@@ -324,7 +336,7 @@ def _drop_summaries(groups: list[Group]) -> list[Group]:
                         and h.context_date in (None, g.date)
                         and h.mentions[0].index > first
                     ):
-                        h.date, h.date_kind = g.date, g.date_kind
+                        h.date, h.date_kind, h.date_mention = g.date, g.date_kind, g.date_mention
                         h.mentions.extend(_date_only(x) for x in g.mentions if x.event_dates)
                 continue
         out.append(g)

@@ -49,6 +49,12 @@ _ANAPHOR = re.compile(
 )
 
 
+# Cues that make a clause no report of an act (see data/lexicon.toml [cues]).
+DISQUALIFYING = frozenset(
+    {"aggregate", "hypothetical", "legal", "fiction", "negation", "caption", "police_work", "commemoration"}
+)
+
+
 @dataclass(frozen=True)
 class Mention:
     index: int
@@ -73,20 +79,36 @@ class Mention:
 
     @property
     def disqualified(self) -> bool:
-        return bool(
-            self.flags
-            & {"aggregate", "hypothetical", "legal", "fiction", "negation", "caption", "police_work"}
-        )
+        return bool(self.flags & DISQUALIFYING)
 
     @property
     def event_dates(self) -> tuple[DateMention, ...]:
         return tuple(d for d in self.dates if not d.reporting)
 
 
+_FRONTED_AFTER = re.compile(
+    r"^\W*(?P<n>a|an|one|two|three|four|five|six|seven|several|few|\d+)\s+days?\s+(?:after|since)\b[^,]{3,80},\s*",
+    re.IGNORECASE,
+)
+_NUMS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+
+
+def _fronted_after(text: str) -> tuple[int, int | None] | None:
+    """ "A day after the Mogadishu bombing, gunmen killed ...": (where the new act starts, days after)."""
+    m = _FRONTED_AFTER.match(text)
+    if not m:
+        return None
+    n = m.group("n").lower()
+    return m.end(), _NUMS.get(n, int(n) if n.isdigit() else None)
+
+
 def _clauses(sentence: Sentence) -> list[tuple[int, int, int | None]]:
     """(start, end, days) spans of a sentence's clauses, offsets into the sentence text."""
     text = sentence.text
     cuts = [0]
+    fronted = _fronted_after(text)
+    if fronted:
+        cuts.append(fronted[0])
     for m in _SPLIT.finditer(text):
         cuts.append(m.end())
     for m in _AFTER.finditer(text):
@@ -177,6 +199,16 @@ def find_mentions(
             if after is not None and a == after.end() and len(mentions) >= 2 and mentions[-2].sentence == si:
                 days = next((d.days_before for d in dates if d.kind == "days_after"), None)
                 mentions[-1] = _replace(mentions[-1], before_anchor=days, anchor=mentions[-2].index)
+            # "A day after the X bombing, gunmen ...": the act after the comma is N days after X
+            fronted = _fronted_after(sentence.text)
+            if fronted and a == fronted[0] and len(mentions) >= 2 and mentions[-2].sentence == si:
+                lead = mentions[-2]
+                rel = next((d for d in lead.dates if d.kind == "days_after"), None)
+                days = -fronted[1] if fronted[1] is not None else None
+                extra = (rel,) if rel is not None else ()
+                mentions[-1] = _replace(
+                    mentions[-1], before_anchor=days, anchor=lead.index, dates=(*mentions[-1].dates, *extra)
+                )
         del first_index
     return mentions
 
