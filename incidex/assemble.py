@@ -12,9 +12,11 @@ import datetime as dt
 import re
 
 from incidex.actors import ActorMention
-from incidex.classify import EXPLOSIVE_CLASSES, event_types, target_of
+from incidex.classify import EXPLOSIVE_CLASSES, SUB_EVENT, event_types, target_of
 from incidex.counts import CountMention
 from incidex.fold import Group
+from incidex.lexicon import lexicon
+from incidex.mentions import Mention
 from incidex.places import PlaceMention, notable_places
 from incidex.records import Count, Document, Evidence, Incident
 
@@ -117,8 +119,10 @@ def assemble(
                 break
     if country is None and mentioned:
         country = mentioned[0]
-    if country and not place_m:
-        ev.append(Evidence("country", first.start, first.end, doc.text[first.start : first.end]))
+    if country and place_m is not None and place_m.country == country:
+        ev.append(_evidence(doc, "country", place_m.start, place_m.end))
+    elif country:
+        ev.append(_evidence(doc, "country", first.start, first.end))
     admin1 = resolved.admin1 if resolved and resolved.kind != "country" else None
     if resolved and resolved.kind == "admin1":
         admin1 = resolved.name
@@ -206,6 +210,7 @@ def assemble(
     else:
         weapon = next((m.weapon for m in ordered if m.weapon != "unknown"), "unknown")
     event_type, sub_event = event_types(set(classes), target, weapon)
+    ev += _word_evidence(doc, ordered, sub_event, weapon, target)
 
     filled = sum(x is not None for x in (place, date, killed or wounded, perp))
     confidence = min(0.95, 0.45 + 0.1 * filled + 0.05 * (len(group.mentions) > 1))
@@ -262,6 +267,35 @@ _TOWN_OR_ADMIN = frozenset(
         "refugee camp",
     }
 )
+
+
+def _first_span(
+    doc: Document, mentions: list[Mention], pattern: re.Pattern[str], name: str
+) -> list[Evidence]:
+    for m in mentions:
+        hit = pattern.search(doc.text, m.start, m.end)
+        if hit:
+            return [_evidence(doc, name, hit.start(), hit.end())]
+    return []
+
+
+def _word_evidence(
+    doc: Document, mentions: list[Mention], sub_event: str, weapon: str, target: str
+) -> list[Evidence]:
+    """The words that decided the kind of act, the weapon and the target."""
+    lex = lexicon()
+    out: list[Evidence] = []
+    cls = next((c for c, types in SUB_EVENT.items() if types[1] == sub_event), None)
+    kind = lex.triggers.get(cls) if cls else lex.triggers["armed"]
+    if kind is not None:
+        for name in ("event_type", "sub_event_type"):
+            out += _first_span(doc, mentions, kind, name)
+    if weapon in lex.weapons:
+        out += _first_span(doc, mentions, lex.weapons[weapon], "weapon")
+    targets = dict(lex.targets)
+    if target in targets:
+        out += _first_span(doc, mentions, targets[target], "target_type")
+    return out
 
 
 def reported_place(group: Group) -> PlaceMention | None:

@@ -322,7 +322,14 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
                     found.append(CountMention("wounded", w, offset + a, offset + b, m.group(0)))
             else:
                 # the evidence runs on to the victims named after an active verb ("injuring three investigators")
-                ev_end = m.end("after") if m.groupdict().get("after") else b
+                ev_end = b
+                if m.groupdict().get("after"):  # up to the victims' noun, not past "and", "in", ...
+                    for w in re.finditer(r"[\w'’-]+", m.group("after")):
+                        if w.group(0).lower() in _STOP_NP or re.match(
+                            r"(?:kill|wound|injur|dead|died)", w.group(0), re.I
+                        ):
+                            break
+                        ev_end = m.start("after") + w.end()
                 found.append(
                     CountMention(kind, count, offset + a, offset + ev_end, text[a:ev_end], update, vague)
                 )
