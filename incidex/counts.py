@@ -324,12 +324,12 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
                 # the evidence runs on to the victims named after an active verb ("injuring three investigators")
                 ev_end = b
                 if m.groupdict().get("after"):  # up to the victims' noun, not past "and", "in", ...
-                    for w in re.finditer(r"[\w'’-]+", m.group("after")):
-                        if w.group(0).lower() in _STOP_NP or re.match(
-                            r"(?:kill|wound|injur|dead|died)", w.group(0), re.I
+                    for word in re.finditer(r"[\w'’-]+", m.group("after")):
+                        if word.group(0).lower() in _STOP_NP or re.match(
+                            r"(?:kill|wound|injur|dead|died)", word.group(0), re.I
                         ):
                             break
-                        ev_end = m.start("after") + w.end()
+                        ev_end = m.start("after") + word.end()
                 found.append(
                     CountMention(kind, count, offset + a, offset + ev_end, text[a:ev_end], update, vague)
                 )

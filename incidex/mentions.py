@@ -203,9 +203,9 @@ def find_mentions(
             fronted = _fronted_after(sentence.text)
             if fronted and a == fronted[0] and len(mentions) >= 2 and mentions[-2].sentence == si:
                 lead = mentions[-2]
-                rel = next((d for d in lead.dates if d.kind == "days_after"), None)
+                phrase = next((d for d in lead.dates if d.kind == "days_after"), None)
                 days = -fronted[1] if fronted[1] is not None else None
-                extra = (rel,) if rel is not None else ()
+                extra = (phrase,) if phrase is not None else ()
                 mentions[-1] = _replace(
                     mentions[-1], before_anchor=days, anchor=lead.index, dates=(*mentions[-1].dates, *extra)
                 )
