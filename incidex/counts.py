@@ -341,6 +341,14 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
                 continue
             words = [w.strip(",.").lower() for w in (m.groupdict().get("np") or "").split()]
             words = [w for w in words if w not in ("himself", "herself", "also", "later")]
+            if pat is _ONE_ACTIVE:
+                # "killed another Palestinian assailant": an attacker, whatever the word before
+                upto = next(
+                    (k for k, w in enumerate(words) if w in _STOP_NP or w in ("who", "which", "that")),
+                    len(words),
+                )
+                if any(w in lex.not_victims for w in words[:upto]):
+                    continue
             if pat is _ONE_ACTIVE:  # the object ends at its first person noun, if any
                 heads = [pos for pos, w in enumerate(words) if w in lex.person_nouns]
                 words = words[: heads[0] + 1] if heads else []

@@ -326,6 +326,10 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             return
         if _NOT_HERE.search(text[max(0, start - offset - 30) : start - offset]):
             return
+        words = name.split()
+        while len(words) > 1 and gaz.country_code(words[-1]) and not gaz.resolve(words[-1]):
+            words.pop()  # "the West Bank Israeli settlement": the demonym is not part of the name
+        name = " ".join(words)
         if re.match(r"(?:-based|\s+border\b|\s+frontier\b)", text[start - offset + len(name) :]):
             return  # "West Bank-based fighters", "near the Mali border"
         end = start + len(name)
