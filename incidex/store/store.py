@@ -1,0 +1,575 @@
+"""The store: documents, the incidents each reports, and the merged incidents, on one engine.
+
+One class over SQLAlchemy Core serves SQLite and PostgreSQL; what differs between them
+(connection settings, text search) is in :mod:`incidex.store.dialects`.
+
+Transactions. Every method runs in the transaction of :meth:`Store.transaction` when the
+calling thread has one open, else in a transaction of its own. Write transactions are
+serialised on both engines (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock), so
+a merge never works from candidates another writer is changing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, Row, func, insert, or_, select, text, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.sql.elements import ColumnElement
+
+from incidex.records import Document, Incident
+from incidex.store.dialects import SQLITE_BUSY_TIMEOUT_S, WRITE, text_match
+from incidex.store.errors import DuplicateDocumentError, NotFoundError, StoreError
+from incidex.store.geo import bounding_box, haversine_km
+from incidex.store.records import HistoryEntry, IncidentQuery, StoredDocument, StoredIncident, StoredReport
+from incidex.store.schema import (
+    INCIDENT_SCALARS,
+    REPORT_SCALARS,
+    documents,
+    incident_history,
+    incidents,
+    reports,
+)
+
+#: PostgreSQL advisory lock that serialises write transactions (SQLite's BEGIN IMMEDIATE).
+PG_WRITE_LOCK = 0x1AC1DF
+
+
+class Store:
+    """Documents, reports and incidents in one database; see :func:`incidex.store.open_store`.
+
+    Safe to share between threads (each thread has its own transaction). Close it when done,
+    or use it as a context manager.
+    """
+
+    def __init__(self, engine: Engine, *, url: str):
+        self._engine = engine
+        self._local = threading.local()
+        #: The database URL, password hidden.
+        self.url = url
+        #: ``"sqlite"`` or ``"postgresql"``.
+        self.engine_name: str = engine.dialect.name
+
+    def __repr__(self) -> str:
+        return f"<Store {self.url}>"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the pooled connections; the store reconnects if used again."""
+        self._engine.dispose()
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction for everything the calling thread does inside the block.
+
+        Commits when the block ends, rolls back everything when it raises; a crash (even
+        ``kill -9``) midway leaves nothing of it. Nested blocks are savepoints: an exception
+        that leaves an inner block undoes only the inner block's writes.
+        """
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            with self._errors(), conn.begin_nested():
+                yield
+            return
+        with self._errors(), self._engine.connect() as conn, conn.execution_options(**{WRITE: True}).begin():
+            self._lock_writes(conn)
+            self._local.conn = conn
+            try:
+                yield
+            finally:
+                self._local.conn = None
+
+    @contextmanager
+    def _conn(self, *, write: bool = False) -> Iterator[Connection]:
+        """The calling thread's transaction, else a write transaction or a read of its own."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            with self._errors():
+                yield conn
+            return
+        if write:
+            with self.transaction():
+                yield self._local.conn
+            return
+        with self._errors(), self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Database errors become :class:`StoreError`, naming the database."""
+        try:
+            yield
+        except SQLAlchemyError as e:
+            orig = getattr(e, "orig", None)
+            reason = str(orig if orig is not None else e).strip().splitlines()[0]
+            if "database is locked" in reason:
+                reason += f" (another process held the write lock for over {SQLITE_BUSY_TIMEOUT_S:.0f} s)"
+            raise StoreError(f"{self.url}: {reason}") from e
+
+    def _lock_writes(self, conn: Connection) -> None:
+        if self.engine_name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def document_exists(self, *, url: str | None, digest: str) -> int | None:
+        """The ``documents.id`` of a stored document with this URL or this text digest, or ``None``."""
+        cond = documents.c.digest == digest
+        if url is not None:
+            cond = or_(cond, documents.c.url == url)
+        with self._conn() as conn:
+            return conn.execute(select(documents.c.id).where(cond).limit(1)).scalar()
+
+    def add_document(
+        self, doc: Document, *, digest: str, retrieved_at: dt.datetime, story_id: int | None = None
+    ) -> int:
+        """Store one document; returns its ``documents.id``.
+
+        ``digest`` is the blake2b-128 hex digest of the normalised text, ``retrieved_at`` an
+        aware datetime. Raises :class:`DuplicateDocumentError` (and writes nothing) when its
+        ``doc_id``, URL or digest is already stored: call :meth:`document_exists` first.
+        """
+        retrieved_at = _aware(retrieved_at, "retrieved_at")
+        with self._conn(write=True) as conn:
+            for column, value, why in (
+                (documents.c.doc_id, doc.doc_id, "its doc_id is already stored"),
+                (documents.c.url, doc.url, f"its URL {doc.url} is already stored"),
+                (documents.c.digest, digest, "the same text (digest) is already stored"),
+            ):
+                if value is None:
+                    continue
+                existing = conn.execute(select(documents.c.id).where(column == value)).scalar()
+                if existing is not None:
+                    raise DuplicateDocumentError(doc.doc_id, existing, why)
+            row = {
+                "doc_id": doc.doc_id,
+                "url": doc.url,
+                "digest": digest,
+                "source": doc.source,
+                "title": doc.title,
+                "published": doc.published,
+                "retrieved_at": retrieved_at,
+                "language": doc.language,
+                "text": doc.text,
+                "story_id": story_id,
+                "created_at": dt.datetime.now(dt.UTC),
+            }
+            try:
+                return int(conn.execute(insert(documents).returning(documents.c.id), row).scalar_one())
+            except IntegrityError as e:  # a writer outside this Store got there first
+                raise DuplicateDocumentError(
+                    doc.doc_id, None, f"a unique constraint refused it ({e.orig})"
+                ) from e
+
+    def get_document(self, document_id: int) -> StoredDocument:
+        """The stored document with this ``documents.id``; :class:`NotFoundError` if none."""
+        with self._conn() as conn:
+            row = conn.execute(select(documents).where(documents.c.id == document_id)).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no document with documents.id {document_id} in {self.url}")
+        return StoredDocument(**row._mapping)
+
+    def iter_documents(self, *, batch_size: int = 500) -> Iterator[StoredDocument]:
+        """Every stored document, oldest (lowest id) first.
+
+        Read in pages of ``batch_size``, each in a short read of its own: memory stays flat,
+        and no transaction stays open while the caller works between pages.
+        """
+        last = 0
+        while True:
+            stmt = select(documents).where(documents.c.id > last).order_by(documents.c.id).limit(batch_size)
+            with self._conn() as conn:
+                page = [StoredDocument(**r._mapping) for r in conn.execute(stmt)]
+            yield from page
+            if len(page) < batch_size:
+                return
+            last = page[-1].id
+
+    # -- reports ------------------------------------------------------------------------------
+
+    def add_reports(self, document_id: int, incidents: Sequence[Incident | Mapping[str, Any]]) -> list[int]:
+        """Store the incidents one document reports, in order (``ordinal`` 0, 1, ...); returns
+        their ``reports.id``. Each is an :class:`~incidex.records.Incident` or its
+        :meth:`~incidex.records.Incident.to_dict` shape. A document's reports are stored once:
+        a second call for the same document raises :class:`StoreError`.
+        """
+        rows = []
+        for i, inc in enumerate(incidents):
+            fields = inc.to_dict() if isinstance(inc, Incident) else dict(inc)
+            what = f"report {i} of documents.id {document_id}"
+            rows.append(
+                {"document_id": document_id, "ordinal": i, "fields": fields}
+                | _scalars(fields, REPORT_SCALARS, what)
+            )
+        with self._conn(write=True) as conn:
+            n = conn.execute(
+                select(func.count()).select_from(reports).where(reports.c.document_id == document_id)
+            ).scalar_one()
+            if not conn.execute(select(documents.c.id).where(documents.c.id == document_id)).scalar():
+                raise NotFoundError(f"no document with documents.id {document_id} to add reports to")
+            if n:
+                raise StoreError(
+                    f"documents.id {document_id} already has {n} reports stored; they are stored once"
+                )
+            if not rows:
+                return []
+            stmt = insert(reports).returning(reports.c.id, sort_by_parameter_order=True)
+            return [int(r) for r in conn.execute(stmt, rows).scalars()]
+
+    def reports_of(self, incident_id: int) -> list[StoredReport]:
+        """The reports merged into an incident, oldest document first, with their documents."""
+        stmt = (
+            select(
+                reports.c.id,
+                reports.c.document_id,
+                reports.c.ordinal,
+                reports.c.incident_id,
+                reports.c.fields,
+                documents.c.doc_id,
+                documents.c.url,
+                documents.c.title,
+                documents.c.published,
+            )
+            .join(documents, documents.c.id == reports.c.document_id)
+            .where(reports.c.incident_id == incident_id)
+            .order_by(documents.c.published.asc().nulls_last(), documents.c.id, reports.c.ordinal)
+        )
+        with self._conn() as conn:
+            return [StoredReport(**r._mapping) for r in conn.execute(stmt)]
+
+    def reports_of_document(self, document_id: int) -> list[StoredReport]:
+        """A document's reports, in order."""
+        stmt = (
+            select(
+                reports.c.id,
+                reports.c.document_id,
+                reports.c.ordinal,
+                reports.c.incident_id,
+                reports.c.fields,
+                documents.c.doc_id,
+                documents.c.url,
+                documents.c.title,
+                documents.c.published,
+            )
+            .join(documents, documents.c.id == reports.c.document_id)
+            .where(reports.c.document_id == document_id)
+            .order_by(reports.c.ordinal)
+        )
+        with self._conn() as conn:
+            return [StoredReport(**r._mapping) for r in conn.execute(stmt)]
+
+    # -- incidents ----------------------------------------------------------------------------
+
+    def candidate_incidents(
+        self, *, country: str | None, date: dt.date | None, days: int = 3, limit: int = 200
+    ) -> list[StoredIncident]:
+        """Incidents a report of ``country`` on ``date`` may belong to, newest first.
+
+        Same country (``None``: incidents of unknown country); dated within ``days`` of
+        ``date`` or undated (``date`` ``None``: any date).
+        """
+        conds = [incidents.c.country == country if country is not None else incidents.c.country.is_(None)]
+        if date is not None:
+            window = incidents.c.date.between(date - dt.timedelta(days=days), date + dt.timedelta(days=days))
+            conds.append(or_(window, incidents.c.date.is_(None)))
+        stmt = select(incidents).where(*conds).order_by(*_NEWEST).limit(limit)
+        with self._conn() as conn:
+            return [StoredIncident(**r._mapping) for r in conn.execute(stmt)]
+
+    def get_incident(self, key: int | str) -> StoredIncident:
+        """An incident by ``incidents.id`` or by ``incident_uid``; :class:`NotFoundError` if none."""
+        col = incidents.c.incident_uid if isinstance(key, str) else incidents.c.id
+        with self._conn() as conn:
+            row = conn.execute(select(incidents).where(col == key)).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no incident {key!r} in {self.url}")
+        return StoredIncident(**row._mapping)
+
+    def create_incident(
+        self, fields: Mapping[str, Any], report_ids: Sequence[int], *, document_id: int, at: dt.datetime
+    ) -> StoredIncident:
+        """A new incident from merged ``fields``, with its first reports (at least one, none
+        merged yet). Records a "created" history entry caused by ``document_id``.
+
+        ``incident_uid`` derives from the first report (its document's digest and ordinal),
+        so re-ingesting the same documents in the same order gives the same uids.
+        """
+        at = _aware(at, "at")
+        if not report_ids:
+            raise StoreError("create_incident needs at least one report id")
+        fields = dict(fields)
+        with self._conn(write=True) as conn:
+            first = conn.execute(
+                select(documents.c.digest, reports.c.ordinal)
+                .join(documents, documents.c.id == reports.c.document_id)
+                .where(reports.c.id == min(report_ids))
+            ).one_or_none()
+            if first is None:
+                raise NotFoundError(f"no report with reports.id {min(report_ids)} to create an incident from")
+            uid = (
+                "inc_"
+                + hashlib.blake2b(f"{first.digest}/{first.ordinal}".encode(), digest_size=6).hexdigest()
+            )
+            row = {
+                "incident_uid": uid,
+                "fields": fields,
+                "n_reports": 0,
+                "first_seen": at,
+                "updated_at": at,
+            } | _scalars(fields, INCIDENT_SCALARS, f"incident {uid}")
+            incident_id = int(conn.execute(insert(incidents).returning(incidents.c.id), row).scalar_one())
+            self._attach(conn, incident_id, report_ids)
+            changes = {k: [None, v] for k, v in fields.items() if v not in (None, "", [], {})}
+            self._record(conn, incident_id, at, document_id, "created", changes)
+            return self._incident(conn, incident_id)
+
+    def update_incident(
+        self,
+        incident_id: int,
+        fields: Mapping[str, Any],
+        add_report_ids: Sequence[int] = (),
+        *,
+        document_id: int,
+        at: dt.datetime,
+        changes: Mapping[str, Any] | None = None,
+    ) -> StoredIncident:
+        """Replace an incident's merged ``fields`` and merge more reports into it.
+
+        Records a history entry caused by ``document_id``: "merged" when reports were added,
+        "updated" when only fields changed; ``changes`` (``{field: [before, after]}``)
+        defaults to the difference between the stored and the new fields. With no report
+        added and nothing changed, nothing is written.
+        """
+        at = _aware(at, "at")
+        fields = dict(fields)
+        with self._conn(write=True) as conn:
+            old = self._incident(conn, incident_id)
+            if changes is None:
+                changes = {
+                    k: [old.fields.get(k), fields.get(k)]
+                    for k in old.fields.keys() | fields.keys()
+                    if old.fields.get(k) != fields.get(k)
+                }
+            if not add_report_ids and not changes:
+                return old
+            self._attach(conn, incident_id, add_report_ids)
+            conn.execute(
+                update(incidents)
+                .where(incidents.c.id == incident_id)
+                .values(fields=fields, updated_at=at, **_scalars(fields, INCIDENT_SCALARS, old.incident_uid))
+            )
+            action = "merged" if add_report_ids else "updated"
+            self._record(conn, incident_id, at, document_id, action, dict(changes))
+            return self._incident(conn, incident_id)
+
+    def _incident(self, conn: Connection, incident_id: int) -> StoredIncident:
+        row = conn.execute(select(incidents).where(incidents.c.id == incident_id)).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no incident with incidents.id {incident_id} in {self.url}")
+        return StoredIncident(**row._mapping)
+
+    def _attach(self, conn: Connection, incident_id: int, report_ids: Sequence[int]) -> None:
+        ids = set(report_ids)
+        if ids:
+            n = conn.execute(
+                update(reports)
+                .where(reports.c.id.in_(ids), reports.c.incident_id.is_(None))
+                .values(incident_id=incident_id)
+            ).rowcount
+            if n != len(ids):
+                free = {
+                    r.id: r.incident_id for r in conn.execute(select(reports).where(reports.c.id.in_(ids)))
+                }
+                missing = sorted(ids - free.keys())
+                if missing:
+                    raise NotFoundError(
+                        f"no report with reports.id {missing} to merge into incident {incident_id}"
+                    )
+                taken = sorted(i for i, inc in free.items() if inc not in (None, incident_id))
+                raise StoreError(
+                    f"reports {taken} already belong to another incident; a report joins one incident"
+                )
+        total = conn.execute(
+            select(func.count()).select_from(reports).where(reports.c.incident_id == incident_id)
+        ).scalar_one()
+        conn.execute(update(incidents).where(incidents.c.id == incident_id).values(n_reports=total))
+
+    def _record(
+        self,
+        conn: Connection,
+        incident_id: int,
+        at: dt.datetime,
+        document_id: int,
+        action: str,
+        changes: dict,
+    ) -> None:
+        conn.execute(
+            insert(incident_history).values(
+                incident_id=incident_id, at=at, document_id=document_id, action=action, changes=changes
+            )
+        )
+
+    def history(self, incident_id: int) -> list[HistoryEntry]:
+        """An incident's history, oldest first, each entry with the document that caused it."""
+        stmt = (
+            select(
+                incident_history.c.id,
+                incident_history.c.incident_id,
+                incident_history.c.at,
+                incident_history.c.document_id,
+                documents.c.doc_id,
+                incident_history.c.action,
+                incident_history.c.changes,
+            )
+            .outerjoin(documents, documents.c.id == incident_history.c.document_id)
+            .where(incident_history.c.incident_id == incident_id)
+            .order_by(incident_history.c.at, incident_history.c.id)
+        )
+        with self._conn() as conn:
+            return [HistoryEntry(**r._mapping) for r in conn.execute(stmt)]
+
+    def incidents(self, q: IncidentQuery | None = None) -> Iterator[StoredIncident]:
+        """Incidents matching every filter of ``q``, newest first (see :class:`IncidentQuery`)."""
+        q = q or IncidentQuery()
+        conds: list[ColumnElement[bool]] = []
+        if q.country is not None:
+            conds.append(incidents.c.country == q.country)
+        if q.admin1 is not None:
+            conds.append(incidents.c.admin1 == q.admin1)
+        if q.event_type is not None:
+            conds.append(incidents.c.event_type == q.event_type)
+        if q.date_from is not None:
+            conds.append(incidents.c.date >= q.date_from)
+        if q.date_to is not None:
+            conds.append(incidents.c.date <= q.date_to)
+        if q.min_killed is not None:
+            conds.append(incidents.c.killed_best >= q.min_killed)
+        if q.text and q.text.strip():
+            hits = (
+                select(reports.c.incident_id)
+                .join(documents, documents.c.id == reports.c.document_id)
+                .where(text_match(self.engine_name, q.text))
+            )
+            conds.append(incidents.c.id.in_(hits))
+        if q.near is not None:
+            lat_min, lat_max, lon_ranges = bounding_box(*q.near)
+            conds.append(incidents.c.latitude.between(lat_min, lat_max))
+            conds.append(incidents.c.longitude.is_not(None))
+            if lon_ranges is not None:
+                conds.append(or_(*(incidents.c.longitude.between(lo, hi) for lo, hi in lon_ranges)))
+        stmt = select(incidents).where(*conds).order_by(*_NEWEST)
+        if q.near is None:
+            stmt = stmt.offset(q.offset)
+            if q.limit is not None:
+                stmt = stmt.limit(q.limit)
+        with self._conn() as conn:
+            rows = conn.execute(stmt)
+            found = list(rows) if q.near is None else _within(rows, q.near, q.offset, q.limit)
+        return (StoredIncident(**r._mapping) for r in found)
+
+    # -- the whole database -------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """How many documents, reports and incidents are stored."""
+        with self._conn() as conn:
+            return {
+                name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                for name, t in (("documents", documents), ("reports", reports), ("incidents", incidents))
+            }
+
+
+_NEWEST = (incidents.c.date.desc().nulls_last(), incidents.c.id.desc())
+
+
+def _within(
+    rows: Iterator[Row[Any]], near: tuple[float, float, float], offset: int, limit: int | None
+) -> list[Row[Any]]:
+    """The rows located within ``near``'s radius, after skipping ``offset``, at most ``limit``."""
+    lat, lon, km = near
+    out: list[Row[Any]] = []
+    skipped = 0
+    for r in rows:
+        if limit is not None and len(out) >= limit:
+            break
+        if haversine_km(lat, lon, r.latitude, r.longitude) > km:
+            continue
+        if skipped < offset:
+            skipped += 1
+            continue
+        out.append(r)
+    return out
+
+
+def _aware(value: dt.datetime, name: str) -> dt.datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise StoreError(f"{name} must be a timezone-aware datetime, e.g. datetime.now(UTC); got {value!r}")
+    return value.astimezone(dt.UTC)
+
+
+def _scalars(fields: Mapping[str, Any], names: Sequence[str], what: str) -> dict[str, Any]:
+    """The indexed copies of ``fields`` named by ``names`` (columns of reports or incidents)."""
+    out: dict[str, Any] = {}
+    counts = {k: _count(fields.get(k), k, what) for k in ("killed", "wounded")}
+    for name in names:
+        head, _, part = name.partition("_")
+        if head in counts and part in ("low", "high", "best"):
+            out[name] = counts[head][part]
+        elif name == "date":
+            out[name] = _date(fields.get("date"), what)
+        elif name in ("latitude", "longitude"):
+            out[name] = _float(fields.get(name), name, what)
+        else:
+            value = fields.get(name)
+            if value is not None and not isinstance(value, str):
+                raise StoreError(f"{what}: field {name!r} must be a string or null, got {value!r}")
+            out[name] = value
+    return out
+
+
+def _count(value: Any, name: str, what: str) -> dict[str, int | None]:
+    if value is None:
+        return {"low": None, "high": None, "best": None}
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"low": value, "high": value, "best": value}
+    if isinstance(value, Mapping):
+        low, high = value.get("low"), value.get("high")
+        best = value.get("best", low if low is not None else high)
+        if all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in (low, high, best)):
+            return {"low": low, "high": high, "best": best}
+    raise StoreError(f"{what}: field {name!r} must be null, a number or {{low, high, best}}, got {value!r}")
+
+
+def _date(value: Any, what: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as e:
+            raise StoreError(f"{what}: field 'date' must be an ISO date (YYYY-MM-DD), got {value!r}") from e
+    raise StoreError(f"{what}: field 'date' must be an ISO date string, got {value!r}")
+
+
+def _float(value: Any, name: str, what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise StoreError(f"{what}: field {name!r} must be a number or null, got {value!r}")
