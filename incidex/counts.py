@@ -44,14 +44,14 @@ FIGURE = (
 # Up to six words of a noun phrase ("Pakistani policemen", "people, including two women,").
 _NP_WORD = (
     r"(?!(?:and|were|was|have|has|had|are|is|killed|wounded|injured|died|dead|after|before|in|on|at|by|"
-    r"when|while|as|from|during|with|that|who|which|but|than|to|for|said|says|\d+)\b)[\w'’.-]+,?"
+    r"when|while|as|from|during|with|that|who|which|but|than|to|for|said|says|\d+)\b)\(?[\w'’.-]+\)?,?"
 )
 NP = (
     rf"(?P<np>(?:{_NP_WORD}\s+){{0,6}}?(?:(?:in|from|at)\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s+)?"
     rf"(?:,?\s*(?:including|among\s+them|mostly|most\s+of\s+them)\s+[^.;:\d]{{1,60}}?,?\s+)?)"
 )
 AUX = (
-    r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|have|has|had|are|is|being|got|been|reportedly|also|later|all|"
+    r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|(?:have|has|had)(?=\s+(?:\w+\s+)?(?:died|perished|been))|are|is|being|got|been|reportedly|also|later|all|"
     r"reported|confirmed|believed|said|to\s+be|to\s+have\s+been|now|so\s+far|critically|severely|"
     r"seriously|slightly|badly|fatally|allegedly|either|each|lightly|moderately|gravely|mortally|"
     r"grievously|critically)\s+){0,4}"
@@ -128,12 +128,13 @@ def _patterns() -> list[tuple[str, re.Pattern[str], bool]]:
         # "raising the death toll to eight", "the death toll rose to 120"
         (
             "killed",
-            rf"(?:death|casualty)\s+toll\s+(?:\w+\s+){{0,6}}?(?:to|at|of|reached|hit)\s+{FIGURE}",
+            rf"(?:death|casualty)\s+toll\s+(?:[\w'’-]+\s+){{0,14}}?(?:to|at|of|reached|hit|hits|reaches|is|was|stands\s+at)\s+{FIGURE}",
             True,
         ),
+        ("killed", rf"\btoll\s+(?:hits|reaches|rises\s+to|climbs\s+to|tops|passes)\s+{FIGURE}", True),
         (
             "killed",
-            rf"number\s+of\s+(?:people\s+)?(?:killed|dead)\s+(?:\w+\s+){{0,12}}?(?:risen|rose|climbed|reached|increased)\s+to\s+{FIGURE}",
+            rf"number\s+of\s+(?:people\s+)?(?:killed|dead|deaths|casualties|fatalities|victims)\s+(?:[\w'’,-]+\s+){{0,14}}?(?:risen|rose|climbed|reached|increased|jumped|surged)\s+to\s+{FIGURE}",
             True,
         ),
         # shared subject: "At least 15 people were killed and 14 others wounded"

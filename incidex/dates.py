@@ -71,7 +71,7 @@ _PHRASES: list[tuple[str, str]] = [
         r"(?:earlier\s+|early\s+|late\s+)?(?:today|this\s+morning|this\s+afternoon|this\s+evening|tonight)",
     ),
     ("yesterday", r"(?:late\s+|early\s+)?(?:yesterday(?:\s+(?:morning|afternoon|evening))?|last\s+night)"),
-    ("days_after", rf"(?P<n>{_NUMWORD}|several|few|days)\s+(?:days?\s+)?after"),
+    ("days_after", rf"(?P<n>{_NUMWORD}|several|few|days|weeks)\s+(?P<unit>days?\s+|weeks?\s+)?after"),
     (
         "previous_day",
         r"(?:the\s+previous\s+day(?:'s|’s)?|the\s+day\s+before|a\s+day\s+earlier|the\s+night\s+before)",
@@ -132,13 +132,15 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
         kind = m.lastgroup or ""
         if kind == "explicit" and re.search(r"(?<![A-Za-z])may(?![A-Za-z])", m.group(0)):
             continue  # "as many as 20 may have died": the verb, not the month
-        if kind == "n":  # the inner group of days_after
+        if kind in ("n", "unit"):  # inner groups of days_after
             kind = "days_after"
         phrase = m.group(0)
         days = None
         if kind == "days_after":
             n = (m.group("n") or "").lower()
             days = _NUMS.get(n, int(n) if n.isdigit() else None)
+            if days is not None and (m.group("unit") or "").lower().startswith("week"):
+                days *= 7
         before = text[max(0, m.start() - 40) : m.start()]
         # "MAIDUGURI, Nigeria, Nov 17 - ...": a dateline dates the report
         dateline = (

@@ -30,7 +30,7 @@ _SPLIT = re.compile(
 )
 _AFTER = re.compile(
     r"(?:\b(?:comes?|came|coming|follow(?:s|ed|ing)?|occurred|took\s+place|happened)\s+|,\s+)"
-    r"(?=(?:just\s+|only\s+)?(?:a|an|one|two|three|four|five|six|seven|several|few|days)\s+(?:days?\s+|weeks?\s+)?after\b)",
+    r"(?=(?:just\s+|only\s+)?(?:a|an|one|two|three|four|five|six|seven|several|few|days|weeks)\s+(?:days?\s+|weeks?\s+)?after\b)",
     re.IGNORECASE,
 )
 _NEW = re.compile(

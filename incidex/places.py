@@ -91,7 +91,8 @@ _NOT_HERE = re.compile(
 # "Haditha Asphalt Factory", "Timbuktu Airport": a facility named after its town.
 _FACILITY = re.compile(
     r"\b(?:factory|airport|airfield|air\s+base|base|fair|university|hospital|school|college|mosque|church|market|"
-    r"stadium|hotel|camp|station|checkpoint|prison|jail|bridge|port|refinery|plant|mall|bazaar|compound)$",
+    r"stadium|hotel|camp|station|checkpoint|prison|jail|bridge|port|refinery|plant|mall|bazaar|compound|arena|"
+    r"concert\s+hall|theatre|theater|club|museum|embassy|consulate|cathedral|temple|shrine|square|park|court)$",
     re.I,
 )
 # A country named after these is not where the act happened ("near the border with Mali").
@@ -457,8 +458,10 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         if extra:
             add(extra.group("name"), offset + extra.start("name"), None, "weak")
     for e in ents:
-        # buildings (FAC: "the Pakistani Consulate") name no place of their own
-        if e.label in ("GPE", "LOC") and offset <= e.start < offset + len(text):
+        # buildings (FAC: "the Pakistani Consulate") name no place of their own; a dateline
+        # ("London: Nineteen people were killed in Manchester") names where it was written
+        dateline = e.start - offset < 3 and re.match(r"[^\w]*(?:\([^)]*\))?\s*[:—–-]", text[e.end - offset :])
+        if e.label in ("GPE", "LOC") and offset <= e.start < offset + len(text) and not dateline:
             add(e.text, e.start, None, "entity", label=e.label)
     return sorted(out.values(), key=lambda p: p.start)
 
