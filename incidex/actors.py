@@ -20,7 +20,9 @@ CLAIM_STATUSES = ("claimed", "denied", "suspected", "unclaimed", "unknown")
 _CLAIMED = re.compile(
     r"\b(?:claim(?:ed|ing|s)?\s+(?:(?:\w+\s+){0,3}?)?(?:responsibility|credit|the\s+(?:attack|bombing|killing|assault|blast|operation)s?)|"
     r"claim\s+of\s+responsibility|took\s+responsibility|(?:attack|bombing|killing|blast|operation)s?\s+(?:was|were)\s+claimed|claimed\s+by|"
-    r"said\s+(?:it|they)\s+(?:had\s+)?carried\s+out|we\s+(?:launched|carried\s+out)|claimed\s+(?:both|the)\s+\w+\s+as\s+(?:its\s+)?members)",
+    r"said\s+(?:it|they)\s+(?:had\s+)?carried\s+out|we\s+(?:launched|carried\s+out)|claimed\s+(?:both|the)\s+\w+\s+as\s+(?:its\s+)?members|"
+    r"(?:admitted|acknowledged)\s+(?:carrying\s+out|responsibility|(?:launching\s+)?the\s+(?:strike|attack|raid|air\s*strike))|"
+    r"defended\s+the\s+(?:strike|attack|raid|air\s*strike)|said\s+(?:the\s+)?(?:strike|attack|raid|air\s*strike|it)\s+(?:was\s+)?(?:a\s+)?legitimate)",
     re.IGNORECASE,
 )
 _UNCLAIMED = re.compile(

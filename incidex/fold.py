@@ -160,6 +160,11 @@ def _kinds_compatible(m: Mention, g: Group) -> bool:
     theirs = {t for t in g.triggers if t in _SPECIFIC}
     if mine and theirs and not mine & theirs:
         return False
+    # a kidnapping is not a bombing told before or after it
+    if ("abduction" in mine and g.triggers & EXPLOSIVE and "abduction" not in g.triggers) or (
+        "abduction" in theirs and m.triggers & EXPLOSIVE and "abduction" not in m.triggers
+    ):
+        return False
     # an air strike is not the ground attack told before it
     return not (
         "air" in mine

@@ -320,6 +320,8 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         written_end: int | None = None,
         home: str | None = None,
     ) -> None:
+        if any(a <= start < b for a, b in actor_spans):
+            return
         raw, name = name, _strip_name(name)
         if name and name in raw:
             start += raw.index(name)
@@ -423,6 +425,8 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             kinds[key] = how
 
     labels = {e.start: e.label for e in ents}
+    # "Islamic State of Iraq and the Levant": a place inside a group's name is no place of the act
+    actor_spans = [(offset + m.start(), offset + m.end()) for m in lexicon().actor_pattern.finditer(text)]
     for m in _EVENT_NAME.finditer(text):
         add(m.group("name"), offset + m.start("name"), None, "weak")
     for m in _OF_KIND.finditer(text):
