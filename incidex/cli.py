@@ -42,6 +42,40 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     ex.add_argument("--batch-size", type=int, default=32, help="documents per batch (default 32)")
 
+    db_help = (
+        "database URL: a SQLite path or sqlite:///PATH (default incidex.db), or postgresql://USER@HOST/DB"
+    )
+
+    ing = sub.add_parser("ingest", help="read sources into the database: store, extract, merge")
+    ing.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help="files, folders, JSON Lines, RSS/Atom feeds, URLs, -"
+    )
+    ing.add_argument("--db", default=None, help=db_help)
+    ing.add_argument(
+        "--published", type=_date, help="publication date (YYYY-MM-DD) for sources that lack one"
+    )
+    ing.add_argument("--no-extract", action="store_true", help="store the documents only")
+    ing.add_argument("--follow-links", action="store_true", help="fetch each feed item's page")
+    ing.add_argument("--batch-size", type=int, default=32)
+
+    inc = sub.add_parser("incidents", help="query incidents in the database")
+    inc.add_argument("--db", default=None, help=db_help)
+    inc.add_argument("--country", help="ISO 3166-1 alpha-2 code")
+    inc.add_argument("--admin1")
+    inc.add_argument("--near", metavar="LAT,LON,KM", help="within KM kilometres of LAT,LON")
+    inc.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
+    inc.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
+    inc.add_argument("--type", dest="event_type", help="ACLED event type")
+    inc.add_argument("--min-killed", type=int)
+    inc.add_argument("--text", help="words that a reporting document contains")
+    inc.add_argument("--limit", type=int, default=100, help="at most this many (0: all; default 100)")
+    inc.add_argument("--format", choices=("table", "jsonl", "csv"), default="table")
+
+    exp = sub.add_parser("export", help="export all incidents")
+    exp.add_argument("--db", default=None, help=db_help)
+    exp.add_argument("--format", choices=("acled-csv", "geojson", "jsonl", "parquet"), required=True)
+    exp.add_argument("-o", "--output", help="file to write (required for parquet; default standard output)")
+
     ev = sub.add_parser("eval", help="score extraction against a gold file (shared/eval format)")
     ev.add_argument("gold", metavar="GOLD.jsonl")
     ev.add_argument("--out", metavar="PRED.jsonl", help="also write the predictions here")
@@ -135,13 +169,123 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest(args: argparse.Namespace) -> int:
+    from incidex.ingest import IngestSummary, ingest
+    from incidex.sources import iter_sources
+    from incidex.store import open_store
+
+    tty = sys.stderr.isatty()
+
+    def progress(s: IngestSummary) -> None:
+        if tty:
+            line = f"\r{s.read} read, {s.new} new, {s.duplicate} duplicate, {len(s.failed)} failed"
+            print(line, end="", file=sys.stderr, flush=True)
+
+    with open_store(args.db) as store:
+        items = iter_sources(
+            args.sources, published=args.published, follow_links=args.follow_links, stdin=sys.stdin.buffer
+        )
+        summary = ingest(
+            items, store, extract=not args.no_extract, batch_size=args.batch_size, progress=progress
+        )
+    if tty:
+        print(file=sys.stderr)
+    for line in summary.failed:
+        print(f"incidex: failed {line}", file=sys.stderr)
+    print(summary.line())
+    return 1 if summary.read == 0 and summary.failed else 0
+
+
+def _near(value: str | None) -> tuple[float, float, float] | None:
+    if not value:
+        return None
+    try:
+        lat, lon, km = (float(x) for x in value.split(","))
+    except ValueError as exc:
+        raise IncidexError(f"--near {value!r}: give LAT,LON,KM, e.g. 33.3,44.4,25") from exc
+    return lat, lon, km
+
+
+def _incidents(args: argparse.Namespace) -> int:
+    from incidex.export import ACLED_COLUMNS, acled_row, collect
+    from incidex.store import IncidentQuery, open_store
+
+    query = IncidentQuery(
+        country=args.country,
+        admin1=args.admin1,
+        near=_near(args.near),
+        date_from=args.date_from,
+        date_to=args.date_to,
+        event_type=args.event_type,
+        min_killed=args.min_killed,
+        text=args.text,
+        limit=args.limit or None,
+    )
+    with open_store(args.db) as store:
+        items = list(collect(store, store.incidents(query)))
+    if args.format == "jsonl":
+        for e in items:
+            sys.stdout.write(json.dumps(e.record(), ensure_ascii=False, default=str) + "\n")
+    elif args.format == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=ACLED_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for e in items:
+            writer.writerow(acled_row(e))
+    else:
+        rows = []
+        for e in items:
+            f = e.incident.fields
+            killed = (f.get("killed") or {}).get("best")
+            rows.append(
+                [
+                    e.incident.incident_uid,
+                    f.get("date") or "-",
+                    f.get("place") or "-",
+                    f.get("country") or "-",
+                    f.get("sub_event_type") or "-",
+                    "-" if killed is None else str(killed),
+                    f.get("perpetrator") or "-",
+                    str(len(e.reports)),
+                ]
+            )
+        head = ["incident", "date", "place", "cc", "type", "killed", "perpetrator", "reports"]
+        widths = [min(30, max(len(r[i]) for r in [head, *rows])) for i in range(len(head))]
+        for r in [head, *rows]:
+            sys.stdout.write(
+                "  ".join(c[:w].ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n"
+            )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from incidex.export import export
+    from incidex.store import IncidentQuery, open_store
+
+    if args.format == "parquet" and not args.output:
+        raise IncidexError("--format parquet writes a file: give --output FILE.parquet")
+    with open_store(args.db) as store:
+        n = export(store, store.incidents(IncidentQuery(limit=None)), args.format, args.output or sys.stdout)
+    if args.output:
+        print(f"incidex: {n} incidents written to {args.output}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="incidex: %(message)s"
     )
     try:
-        return {"extract": _extract, "eval": _eval}[args.command](args)
+        commands = {
+            "extract": _extract,
+            "eval": _eval,
+            "ingest": _ingest,
+            "incidents": _incidents,
+            "export": _export,
+        }
+        return commands[args.command](args)
     except IncidexError as exc:
         print(f"incidex: error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,170 @@
+"""From sources to the database: read, skip what is stored, extract, store and merge.
+
+    sources (sources.py) -> digest, near-duplicates (dedup.py) -> extract (pipeline.py)
+    -> store the document and its reports, merge each report into an incident (merge.py)
+
+Each document is stored with its reports and their merges in one transaction: a process
+killed at any moment leaves every document either complete or absent, and running the same
+ingest again finishes the job. The same document (by URL or by the digest of its
+normalised text) is stored once; a near-duplicate (a wire copy with small edits) is stored
+and linked to the first copy's story.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+from urllib.parse import urlsplit
+
+from incidex import merge
+from incidex.dedup import NearDuplicates, digest
+from incidex.pipeline import extract_documents
+from incidex.reader import ReadFailure
+from incidex.records import Document, Incident
+from incidex.store import Store, StoredIncident
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest did; ``failed`` holds one line a document that could not be read."""
+
+    read: int = 0
+    new: int = 0
+    duplicate: int = 0
+    near_duplicate: int = 0
+    failed: list[str] = field(default_factory=list)
+    reports: int = 0
+    incidents_created: int = 0
+    incidents_merged: int = 0
+
+    def line(self) -> str:
+        return (
+            f"read {self.read}, new {self.new}, duplicate {self.duplicate} "
+            f"(near-duplicate {self.near_duplicate}), failed {len(self.failed)}; "
+            f"{self.reports} incident reports: {self.incidents_created} new incidents, "
+            f"{self.incidents_merged} merged into existing ones"
+        )
+
+
+def _outlet(doc: Document) -> str | None:
+    if doc.url:
+        return urlsplit(doc.url).hostname or doc.url
+    return doc.source
+
+
+def _report(doc: Document, fields: dict[str, Any]) -> merge.Report:
+    return merge.Report(doc_id=doc.doc_id, published=doc.published, source=_outlet(doc), fields=fields)
+
+
+def _stored_reports(store: Store, incident: StoredIncident) -> list[merge.Report]:
+    return [
+        merge.Report(
+            doc_id=r.doc_id,
+            published=r.published,
+            source=urlsplit(r.url).hostname if r.url else None,
+            fields=r.fields,
+        )
+        for r in store.reports_of(incident.id)
+    ]
+
+
+def merge_report(
+    store: Store, document_id: int, report_id: int, doc: Document, fields: dict[str, Any], at: dt.datetime
+) -> bool:
+    """Merge one stored report into the incident it tells, or start one. True when merged."""
+    report = _report(doc, fields)
+    date = dt.date.fromisoformat(fields["date"]) if fields.get("date") else None
+    candidates = store.candidate_incidents(country=fields.get("country"), date=date)
+    members = {str(c.id): (c, _stored_reports(store, c)) for c in candidates}
+    key = merge.assign(report, [(k, reps) for k, (_, reps) in members.items()])
+    if key is None:
+        store.create_incident(merge.reconcile([report]).fields, [report_id], document_id=document_id, at=at)
+        return False
+    incident, reports = members[key]
+    merged = merge.reconcile([*reports, report])
+    store.update_incident(
+        incident.id,
+        merged.fields,
+        [report_id],
+        document_id=document_id,
+        at=at,
+        changes=merge.diff(incident.fields, merged.fields),
+    )
+    return True
+
+
+def _batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def ingest(
+    items: Iterable[Document | ReadFailure],
+    store: Store,
+    *,
+    extract: bool = True,
+    batch_size: int = 32,
+    progress: Callable[[IngestSummary], None] | None = None,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> IngestSummary:
+    """Store new documents from ``items`` (see :func:`incidex.sources.iter_sources`), extract
+    their incidents and merge them into the database's incidents."""
+    summary = IngestSummary()
+    near = NearDuplicates.from_texts((str(d.id), d.text) for d in store.iter_documents())
+    seen: set[str] = set()
+
+    def fresh() -> Iterator[Document]:
+        for item in items:
+            if isinstance(item, ReadFailure):
+                summary.failed.append(str(item.error))
+                log.warning("skipped %s", item.error)
+                continue
+            summary.read += 1
+            key = digest(item.text)
+            if key in seen or store.document_exists(url=item.url, digest=key) is not None:
+                summary.duplicate += 1
+                continue
+            seen.add(key)
+            yield item
+            if progress:
+                progress(summary)
+
+    for batch in _batches(fresh(), batch_size):
+        extracted: Sequence[tuple[Document, list[Incident]]]
+        extracted = list(extract_documents(batch)) if extract else [(d, []) for d in batch]
+        for doc, incidents in extracted:
+            at = now()
+            key = digest(doc.text)
+            twin = near.query(doc.text)
+            story = None
+            if twin:
+                summary.near_duplicate += 1
+                first = store.get_document(int(twin[0]))
+                story = first.story_id or first.id
+            fields = [i.to_dict() for i in incidents]
+            with store.transaction():
+                document_id = store.add_document(doc, digest=key, retrieved_at=at, story_id=story)
+                report_ids = store.add_reports(document_id, fields)
+                merged = [
+                    merge_report(store, document_id, rid, doc, f, at)
+                    for rid, f in zip(report_ids, fields, strict=True)
+                ]
+            near.add(str(document_id), doc.text)
+            summary.new += 1
+            summary.reports += len(fields)
+            summary.incidents_merged += sum(merged)
+            summary.incidents_created += len(merged) - sum(merged)
+    return summary
+
+
+def reasons(summary: IngestSummary) -> Counter[str]:
+    """Failure reasons, counted (the part after the source name)."""
+    return Counter(line.split(": ", 1)[-1] for line in summary.failed)

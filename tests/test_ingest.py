@@ -1,0 +1,214 @@
+"""Ingest end to end into SQLite: idempotence, merging across documents, failures, exports,
+and a kill -9 in the middle of an ingest followed by a re-run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from incidex.cli import main
+from incidex.ingest import ingest
+from incidex.sources import iter_sources
+from incidex.store import IncidentQuery, open_store
+
+# Fictional reports: two outlets tell one bombing (with a toll update), a third tells another.
+REPORTS = [
+    {
+        "doc_id": "wire-1",
+        "url": "https://wire.example.com/kano-1",
+        "published": "2024-05-07",
+        "text": "A car bomb exploded at a crowded bus station in Kano on Monday, killing at least nine "
+        "people and wounding 20 others, police said. No group has claimed responsibility.",
+    },
+    {
+        "doc_id": "daily-1",
+        "url": "https://daily.example.org/news/kano-blast",
+        "published": "2024-05-07",
+        "text": "At least 12 people were killed when a car bomb went off at a bus station in the northern "
+        "city of Kano on Monday, witnesses said. Police blamed Boko Haram for the attack.",
+    },
+    {
+        "doc_id": "wire-2",
+        "url": "https://wire.example.com/maiduguri-2",
+        "published": "2024-05-10",
+        "text": "Gunmen on motorcycles killed five villagers in a raid near Maiduguri on Thursday, "
+        "residents said.",
+    },
+]
+
+
+def _write(path: Path, docs: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    return path
+
+
+def test_ingest_merges_outlets_and_is_idempotent(tmp_path: Path) -> None:
+    src = _write(tmp_path / "reports.jsonl", REPORTS)
+    with open_store(tmp_path / "a.db") as store:
+        first = ingest(iter_sources([str(src)]), store)
+        assert (first.read, first.new, first.duplicate) == (3, 3, 0)
+        counts = store.counts()
+        incidents = list(store.incidents(IncidentQuery(limit=None)))
+        again = ingest(iter_sources([str(src)]), store)
+        assert (again.read, again.new, again.duplicate) == (3, 0, 3)
+        assert store.counts() == counts
+    assert counts["documents"] == 3
+    kano = [i for i in incidents if i.fields.get("place") == "Kano"]
+    assert len(kano) == 1, "two outlets telling one bombing make one incident"
+    assert kano[0].n_reports == 2
+    # the outlets disagree (9+ and 12+): the range keeps the lowest figure as best
+    assert kano[0].fields["killed"]["low"] == 9
+    assert any(
+        i.fields.get("country") == "NG" and i.fields.get("killed", {}).get("low") == 5 for i in incidents
+    )
+
+
+def test_history_names_the_document_that_changed_an_incident(tmp_path: Path) -> None:
+    src = _write(tmp_path / "reports.jsonl", REPORTS[:2])
+    with open_store(tmp_path / "h.db") as store:
+        ingest(iter_sources([str(src)]), store)
+        [kano] = [i for i in store.incidents(IncidentQuery(limit=None)) if i.fields.get("place") == "Kano"]
+        history = store.history(kano.id)
+    assert [h.action for h in history] == ["created", "merged"]
+    assert [h.doc_id for h in history] == ["wire-1", "daily-1"]
+    assert "perpetrator" in history[1].changes  # the second outlet named Boko Haram
+
+
+def test_failures_are_counted_and_the_rest_stored(tmp_path: Path) -> None:
+    good = _write(tmp_path / "good.jsonl", REPORTS[:1])
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"doc_id": "x", "text": 5}\nnot json\n', encoding="utf-8")
+    with open_store(tmp_path / "f.db") as store:
+        summary = ingest(iter_sources([str(good), str(tmp_path / "empty.txt"), str(bad)]), store)
+        assert store.counts()["documents"] == 1
+    assert summary.new == 1
+    assert len(summary.failed) == 3
+    assert any("empty.txt" in line for line in summary.failed)
+    assert any("bad.jsonl:2" in line for line in summary.failed)
+
+
+def test_near_duplicate_wire_copy_joins_the_first_copys_story(tmp_path: Path) -> None:
+    base = (
+        REPORTS[0]["text"]
+        + " "
+        + " ".join(f"Paragraph {i} of the wire story repeats background." for i in range(30))
+    )
+    copy = dict(
+        REPORTS[0], doc_id="copy", url="https://copy.example.net/kano", text=base + " Updated at noon."
+    )
+    src = _write(tmp_path / "dups.jsonl", [dict(REPORTS[0], text=base), copy])
+    with open_store(tmp_path / "n.db") as store:
+        summary = ingest(iter_sources([str(src)]), store, extract=False)
+        docs = list(store.iter_documents())
+    assert summary.near_duplicate == 1
+    assert docs[1].story_id == (docs[0].story_id or docs[0].id)
+
+
+def test_cli_ingest_incidents_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = _write(tmp_path / "reports.jsonl", REPORTS)
+    db = str(tmp_path / "cli.db")
+    assert main(["ingest", str(src), "--db", db]) == 0
+    assert "read 3, new 3" in capsys.readouterr().out
+
+    assert main(["incidents", "--db", db, "--country", "NG", "--min-killed", "6", "--format", "jsonl"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [x["place"] for x in lines] == ["Kano"]
+    assert {r["doc_id"] for r in lines[0]["reports"]} == {"wire-1", "daily-1"}
+
+    assert main(["incidents", "--db", db, "--near", "12.0,8.5,50", "--format", "jsonl"]) == 0  # Kano
+    assert [json.loads(x)["place"] for x in capsys.readouterr().out.splitlines()] == ["Kano"]
+    assert main(["incidents", "--db", db, "--text", "motorcycles", "--format", "jsonl"]) == 0
+    assert [json.loads(x)["killed"]["low"] for x in capsys.readouterr().out.splitlines()] == [5]
+
+    assert main(["export", "--db", db, "--format", "acled-csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 2
+    kano = next(r for r in rows if r["location"] == "Kano")
+    assert (kano["country"], kano["iso"], kano["fatalities"]) == ("Nigeria", "566", "9")
+    assert set(kano["source"].split("; ")) == {"wire.example.com", "daily.example.org"}
+
+    assert main(["export", "--db", db, "--format", "geojson"]) == 0
+    geo = json.loads(capsys.readouterr().out)
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 2
+    assert all(f["geometry"]["type"] == "Point" for f in geo["features"])
+
+    out = tmp_path / "x.parquet"
+    assert main(["export", "--db", db, "--format", "parquet", "-o", str(out)]) == 0
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out)
+    assert table.num_rows == 2 and "event_id_cnty" in table.column_names
+    assert main(["export", "--db", db, "--format", "parquet"]) == 2  # needs a file
+
+
+def _fictional_corpus(n: int) -> list[dict]:
+    towns = ["Kano", "Maiduguri", "Mogadishu", "Kandahar", "Mosul", "Peshawar", "Goma", "Bamako"]
+    return [
+        {
+            "doc_id": f"doc-{i}",
+            "url": f"https://news.example.com/{i}",
+            "published": f"2024-03-{1 + i % 28:02d}",
+            "text": f"Gunmen killed {2 + i % 7} people in an attack on a market in {towns[i % len(towns)]} on "
+            f"Monday, officials said. Report number {i} of the fictional test corpus.",
+        }
+        for i in range(n)
+    ]
+
+
+def _dump(db: Path) -> dict[str, list]:
+    con = sqlite3.connect(db)
+    try:
+        docs = sorted(r[0] for r in con.execute("select doc_id from documents"))
+        reports = sorted(
+            con.execute("select d.doc_id, r.ordinal from reports r join documents d on d.id = r.document_id")
+        )
+        orphans = con.execute(
+            "select count(*) from documents d where not exists (select 1 from reports r where r.document_id = d.id)"
+        ).fetchone()[0]
+        incidents = sorted(r[0] for r in con.execute("select incident_uid from incidents"))
+    finally:
+        con.close()
+    return {"documents": docs, "reports": reports, "orphans": [orphans], "incidents": incidents}
+
+
+def test_kill_9_during_ingest_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
+    src = _write(tmp_path / "corpus.jsonl", _fictional_corpus(120))
+    cmd = [sys.executable, "-m", "incidex.cli", "ingest", str(src), "--batch-size", "4", "--db"]
+    clean = tmp_path / "clean.db"
+    subprocess.run([*cmd, str(clean)], check=True, capture_output=True)
+
+    killed = tmp_path / "killed.db"
+    proc = subprocess.Popen([*cmd, str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        if killed.exists():
+            try:
+                con = sqlite3.connect(f"file:{killed}?mode=ro", uri=True, timeout=0.1)
+                stored = con.execute("select count(*) from documents").fetchone()[0]
+                con.close()
+            except sqlite3.Error:
+                continue
+            if stored >= 20:
+                break
+    assert proc.poll() is None, "the ingest finished before it could be killed; make the corpus larger"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = _dump(killed)
+    assert 20 <= len(partial["documents"]) < 120
+    assert partial["orphans"] == [0], "every stored document has its reports"
+
+    subprocess.run([*cmd, str(killed)], check=True, capture_output=True)
+    assert _dump(killed) == _dump(clean)
