@@ -131,6 +131,14 @@ def _is_title(sentence: Sentence, text: str) -> bool:
 _RELATIVE = re.compile(r"\b(?:who|whom|whose)\b|,\s*which\b|\bwhich\s+(?:was|were|had|has|have|is|are)\b")
 
 
+_SUPERLATIVE = re.compile(
+    r"\b(?:worst|deadliest|bloodiest|biggest|largest|heaviest|most\s+\w+|first|single)\b[^.;]{0,80}?"
+    r"\b(?:in\s+recent\s+(?:years|months|weeks)|in\s+(?:years|decades|a\s+decade)|since\b[^.;,]{0,40}|so\s+far\b[^.;,]{0,20}|"
+    r"this\s+year|to\s+date|ever)",
+    re.IGNORECASE,
+)
+
+
 def _flags(text: str, counts: bool) -> frozenset[str]:
     cues = lexicon().cues
     main = text[: m.start()] if (m := _RELATIVE.search(text)) and m.start() > 20 else text
@@ -139,6 +147,9 @@ def _flags(text: str, counts: bool) -> frozenset[str]:
     # make the clause a tally
     opener = re.match(r"\s*[A-Z][a-z]+ing\b[^,]*,", main)
     scope = main[opener.end() :] if opener else main
+    # "one of the worst attacks in recent years", "the deadliest since 2003": a comparison
+    # that ranks this act, not a tally of many
+    scope = _SUPERLATIVE.sub(" ", scope)
     flags = {name for name, pat in cues.items() if name != "reporting" and pat.search(scope)}
     if counts:
         flags.discard("police_work")  # "police arrested two after gunmen killed five": still an act
