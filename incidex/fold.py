@@ -191,13 +191,10 @@ def _affinity(m: Mention, g: Group) -> float:
     return 2.0 * bool(mine & g.triggers) + 2.0 * bool(keys & g.place_keys) + 2.0 * bool(actors & g.actors)
 
 
-def _mention_date_for_fold(
-    m: Mention, published: dt.date | None, reference: dt.date | None
-) -> tuple[dt.date | None, str | None]:
-    # a clause that only counts ("we counted 19 dead this morning") dates the count, not the act
-    if not (m.triggers - {"casualty", "claim"}):
-        return None, None
-    return _mention_date(m, published, reference)
+def _counts_only(m: Mention) -> bool:
+    """A clause with figures but no act ("two more victims died in hospital on Tuesday",
+    "this morning we counted 19 dead"): its day is when people died or were counted."""
+    return not (m.triggers - {"casualty", "claim"}) and not any(not a.as_target for a in m.actors)
 
 
 def _mention_date(
@@ -224,7 +221,7 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
     last_date: dt.date | None = None
     titles = [m for m in mentions if m.title]
     for m in (m for m in mentions if not m.title):
-        day, kind = _mention_date_for_fold(m, published, last_date)
+        day, kind = _mention_date(m, published, last_date)
         related: DateMention | None = None
         if day is None and m.anchor is not None and m.before_anchor is not None and m.anchor in owner:
             anchor_date = owner[m.anchor].date
@@ -239,6 +236,9 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
         summary = is_summary(m)
         target: Group | None = None
         has_anchor = bool(m.places or day or kind)
+        if _counts_only(m) and groups and not m.new and m.anchor is None and kind not in ("vague", "month"):
+            # figures without an act belong to an act already told; their day is not its day
+            day, kind, has_anchor = None, None, bool(m.places)
         if not m.new and m.anchor is None:
             best = 0.0
             for age, g in enumerate(reversed(groups)):
