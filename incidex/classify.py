@@ -98,7 +98,9 @@ def target_of(text: str) -> tuple[str, bool] | None:
         for m in _AIMED.finditer(text):
             if m.group(0).lower().startswith("kill") != kill_verbs:
                 continue
-            window = " ".join(text[m.end() :].split()[:6])
+            # the object, up to a comma or a relative pronoun ("at the Arena, which police are ...")
+            rest = re.split(r"[,;(]|\b(?:which|who|where|that|while|as)\b", text[m.end() :], maxsplit=1)[0]
+            window = " ".join(rest.split()[:6])
             hit = _first_target(window)
             if hit and hit[0] < 40:
                 return hit[1], True

@@ -139,6 +139,18 @@ _SUPERLATIVE = re.compile(
 )
 
 
+def _dates_of_updates(dates: list[DateMention], counts: tuple[CountMention, ...]) -> list[DateMention]:
+    """ "The toll rose to 292 on Thursday": the day of an updated toll dates the update, not the act."""
+    updates = [c for c in counts if c.update]
+    return [_replace_date(d) if any(c.start <= d.start <= c.end + 30 for c in updates) else d for d in dates]
+
+
+def _replace_date(d: DateMention) -> DateMention:
+    from dataclasses import replace
+
+    return replace(d, reporting=True)
+
+
 def _flags(text: str, counts: bool) -> frozenset[str]:
     cues = lexicon().cues
     main = text[: m.start()] if (m := _RELATIVE.search(text)) and m.start() > 20 else text
@@ -178,7 +190,7 @@ def find_mentions(
             counts = tuple(find_counts(text, start))
             if not triggers and not counts:
                 continue
-            dates = tuple(find_dates(text, start))
+            dates = tuple(_dates_of_updates(find_dates(text, start), counts))
             places = tuple(find_places(text, start, sentence_ents, countries))
             # a group named in a relative clause ("youths who accuse ... of failing to stop attacks
             # by M23") is background, not the perpetrator of this act
