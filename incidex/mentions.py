@@ -151,6 +151,9 @@ def _replace_date(d: DateMention) -> DateMention:
     return replace(d, reporting=True)
 
 
+_RANK = re.compile(r"\bthe\s+\d+(?:st|nd|rd|th)\b[^.;]{0,60}?(?:\bthis\s+year|\bsince\b[^.;,]{0,40}|$)", re.I)
+
+
 def _flags(text: str, counts: bool) -> frozenset[str]:
     cues = lexicon().cues
     main = text[: m.start()] if (m := _RELATIVE.search(text)) and m.start() > 20 else text
@@ -162,6 +165,8 @@ def _flags(text: str, counts: bool) -> frozenset[str]:
     # "one of the worst attacks in recent years", "the deadliest since 2003": a comparison
     # that ranks this act, not a tally of many
     scope = _SUPERLATIVE.sub(" ", scope)
+    if counts:  # "... killed a journalist, the 14th murder of its kind this year": a rank, not a tally
+        scope = _RANK.sub(" ", scope)
     flags = {name for name, pat in cues.items() if name != "reporting" and pat.search(scope)}
     if counts:
         flags.discard("police_work")  # "police arrested two after gunmen killed five": still an act
