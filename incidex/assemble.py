@@ -96,6 +96,8 @@ def assemble(
             if codes:
                 country = codes[0]
                 break
+    if country is None:
+        country = next((m.section_country for m in ordered if m.section_country), None)
     # where the act happened, by strength of evidence: a town or province the incident names,
     # a well-known place named anywhere in it, a country the report names, the home of the
     # group that did it, and last a nationality ("Yemeni soldiers")

@@ -203,6 +203,11 @@ def _person(word: str, lex: object) -> bool:
     )
 
 
+_MONTHS = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b"
+_MONTH_AFTER = re.compile(rf"\s+(?:of\s+)?{_MONTHS}")
+_MONTH_BEFORE = re.compile(rf"\b{_MONTHS}\.?\s+$")
+
+
 def _overlapping(pat: re.Pattern[str], text: str) -> list[re.Match[str]]:
     """Matches starting at every word, so a greedy phrase cannot hide the next figure."""
     out = []
@@ -287,6 +292,10 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             if not _noun_phrase_ok(np):
                 continue
             num_start = m.start("num") if m.group("num") else a
+            if m.group("num") and (
+                _MONTH_AFTER.match(text, m.end("num")) or _MONTH_BEFORE.search(text[: m.start("num")])
+            ):
+                continue  # "23 April", "April 23": a date, not a figure
             if re.match(
                 r"\s+of\s+(?:the\s+)?(?:wounded|injured|dead|victims|them|whom|those)\b",
                 text[m.end("num") :] if m.group("num") else "",

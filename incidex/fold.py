@@ -173,6 +173,12 @@ def _kinds_compatible(m: Mention, g: Group) -> bool:
     )
 
 
+def _sections_compatible(m: Mention, g: Group) -> bool:
+    """A bulletin's sections ("Burkina Faso", "Kenya") hold different acts."""
+    theirs = {x.section_country for x in g.mentions if x.section_country}
+    return not (m.section_country and theirs and m.section_country not in theirs)
+
+
 def _actors_compatible(m: Mention, g: Group) -> bool:
     mine = {a.canonical for a in m.actors if not a.as_target}
     theirs = g.actors
@@ -249,6 +255,7 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
                     and _dates_compatible(m, day, kind, g)
                     and _kinds_compatible(m, g)
                     and _actors_compatible(m, g)
+                    and _sections_compatible(m, g)
                 ):
                     continue
                 score = _affinity(m, g) + 1.0 / (1 + age)  # what they share, and how recently it was told

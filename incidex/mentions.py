@@ -76,6 +76,7 @@ class Mention:
     flags: frozenset[str]
     before_anchor: int | None = None  # "X comes N days after <this>": this act is N days before X
     anchor: int | None = None  # index of the mention this one is dated from
+    section_country: str | None = None  # the country heading the section it is in ("Burkina Faso")
 
     @property
     def disqualified(self) -> bool:
@@ -119,6 +120,19 @@ def _clauses(sentence: Sentence) -> list[tuple[int, int, int | None]]:
     for a, b in spans:
         out.append((a, b, None))
     return out
+
+
+def _country_heading(text: str) -> str | None:
+    """The country a heading line names, when the line is nothing but a country's name."""
+    t = text.strip()
+    if len(t) > 40 or re.search(r"[.!?,:;]$", t) or not t[:1].isupper():
+        return None
+    from incidex.gazetteer import get_gazetteer
+
+    gaz = get_gazetteer()
+    code = gaz.country_code(t)
+    place = gaz.resolve(t, (code,)) if code else None
+    return code if place is not None and place.kind == "country" else None
 
 
 def _is_title(sentence: Sentence, text: str) -> bool:
@@ -179,7 +193,12 @@ def find_mentions(
     """Mentions of violent acts, in document order. ``ents`` maps sentence index to its entities."""
     lex = lexicon()
     mentions: list[Mention] = []
+    section: str | None = None
     for si, sentence in enumerate(clean.sentences):
+        heading = _country_heading(sentence.text)
+        if heading:
+            section = heading  # a bulletin's "Burkina Faso" heading: the country of what follows
+            continue
         if not lex.trigger_any.search(sentence.text):
             continue
         sentence_ents = ents.get(si, [])
@@ -203,6 +222,7 @@ def find_mentions(
             actors = tuple(find_actors(text[: rel.start()] if rel and rel.start() > 20 else text, start))
             claims = tuple(find_claims(text, start))
             mention = Mention(
+                section_country=section,
                 index=len(mentions),
                 sentence=si,
                 start=start,

@@ -468,3 +468,63 @@ def test_to_dict_has_the_guide_shape() -> None:
     assert d["date"] == "2024-05-04"
     assert d["country"] == "NG"
     assert d["target_type"] == "military"
+
+
+# ---------------------------------------------------------------------------------------------
+# Rankings, bulletins, dates inside figures
+
+
+def test_a_superlative_is_no_tally() -> None:
+    inc = single(
+        "A suicide bomber killed 31 people at a wedding in Kunduz on Tuesday, the deadliest attack "
+        "in the province in recent years, officials said."
+    )
+    assert inc.killed is not None and inc.killed.low == 31
+    assert inc.date == dt.date(2024, 5, 7)
+
+
+def test_the_rank_of_an_act_with_victims_is_no_tally() -> None:
+    inc = single(
+        "Unknown gunmen shot dead a local reporter in the town of Celaya on Monday, the fifth "
+        "killing of a journalist in the state this year."
+    )
+    assert inc.killed is not None and inc.killed.low == 1
+    assert inc.target_type == "journalists"
+
+
+def test_a_tally_is_still_no_incident() -> None:
+    assert extract("More than 300 people have been killed in the region since January, the UN said.") == []
+
+
+def test_country_headings_of_a_bulletin_place_their_sections() -> None:
+    text = (
+        "Mali\n\n"
+        "4 March Gunmen kidnapped two aid workers near a well outside the town, local officials said.\n\n"
+        "Niger\n\n"
+        "4 March Unidentified attackers kidnapped three teachers from a school, the ministry said.\n"
+    )
+    incidents = extract(text, published=None)
+    assert sorted(i.country for i in incidents) == ["ML", "NE"]
+
+
+def test_a_day_of_the_month_is_not_a_figure() -> None:
+    inc = single("23 April Gunmen killed a village chief in Mandera County, police said.", published=None)
+    assert inc.killed is not None and (inc.killed.low, inc.killed.high) == (1, 1)
+
+
+def test_deaths_in_hospital_later_do_not_date_the_act() -> None:
+    inc = single(
+        "A roadside bomb killed three soldiers near Kirkuk on Monday. Two more soldiers died in hospital "
+        "on Tuesday, raising the death toll to five."
+    )
+    assert inc.date == dt.date(2024, 5, 6)
+    assert inc.killed is not None and inc.killed.low == 5
+
+
+def test_the_day_of_a_toll_update_is_not_the_day_of_the_act() -> None:
+    inc = single(
+        "A car bomb tore through a market in Baghdad's Karrada district late on Sunday. The number of people "
+        "killed in the bombing has risen to 41 on Tuesday, the health ministry said."
+    )
+    assert inc.date == dt.date(2024, 5, 5)
+    assert inc.killed is not None and inc.killed.low == 41
