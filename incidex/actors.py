@@ -52,6 +52,15 @@ _TARGET_BEFORE = re.compile(
     r"\bbattle|\bwar\s+(?:on|with)|\bfight\s+against|\bfought)\s+(?:(?:an?|the|suspected|their|its|[\w-]+\s+(?:and|&))\s+){0,4}$",
     re.I,
 )
+# "al-Shabab, which is linked to al-Qaeda", "an al Qaeda affiliate": the parent, not the doer.
+_AFFILIATE = re.compile(
+    r"(?:\b(?:linked|affiliated|allied|loyal|close|aligned|allegiance)\s+(?:to|with)|\bsworn\s+allegiance\s+to|"
+    r"\b(?:an?|the)\s+(?:offshoot|branch|affiliate|faction|splinter\s+group|wing)\s+of)\s+(?:the\s+)?$",
+    re.I,
+)
+_AFFILIATE_AFTER = re.compile(
+    r"^[\s-]*(?:linked|affiliated|allied|affiliate|aligned|inspired|offshoot|branch)\b", re.I
+)
 _BLAMED_ON = re.compile(r"\bblam(?:ed|es|ing)\s+(?:\w+\s+)?on\s+(?:the\s+)?$", re.I)
 _BY_STATE = re.compile(
     rf"\b(?:by|from)\s+(?:the\s+)?(?P<who>[A-Z][\w.]*\.?(?:\s+[A-Z][\w.]*)?)(?:['’]s)?\s+(?P<force>{_FORCE})\b"
@@ -92,8 +101,12 @@ def find_actors(text: str, offset: int = 0) -> list[ActorMention]:
         if actor is None:
             continue
         name = _GENERIC_TAIL.sub("", re.sub(r"^the\s+", "", m.group(0), flags=re.I)) or m.group(0)
-        before = text[max(0, m.start() - 25) : m.start()]
+        before = text[max(0, m.start() - 30) : m.start()]
         target = bool(_TARGET_BEFORE.search(before)) and not _BLAMED_ON.search(before)
+        # a parent organisation named after the doer is not the doer ("al-Shabab, which is
+        # linked to al-Qaeda"); named alone ("militants affiliated to IS") it is the attribution
+        affiliate = bool(_AFFILIATE.search(before) or _AFFILIATE_AFTER.match(text[m.end() : m.end() + 20]))
+        target = target or (affiliate and any(not a.as_target for a in out))
         out.append(
             ActorMention(
                 name,
