@@ -444,7 +444,9 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         outer = gaz.country_code(m.group("outer"))
         if outer is None:
             big = gaz.resolve(m.group("outer"), countries)
-            outer = big.country if big is not None else None
+            if big is None or not plausible(m.group("outer"), big):
+                continue  # "Allah's Grace", "Obama's Administration": not a place's part
+            outer = big.country
         add(
             m.group("name"), offset + m.start("name"), None, "possessive", inside=m.group("outer"), home=outer
         )
