@@ -329,6 +329,13 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             return
         if _NOT_HERE.search(text[max(0, start - offset - 30) : start - offset]):
             return
+        # "Jammu and Kashmir", "Bosnia and Herzegovina": one name with "and" in it
+        joined = re.match(rf"\s+and\s+({_CAPWORD}(?:\s+{_CAPWORD})?)", text[start - offset + len(name) :])
+        if joined:
+            both = f"{name} and {joined.group(1)}"
+            whole = gaz.resolve(both)
+            if whole is not None and whole.kind in ("admin1", "country") and plausible(both, whole):
+                name = both
         words = name.split()
         while len(words) > 1 and gaz.country_code(words[-1]) and not gaz.resolve(words[-1]):
             words.pop()  # "the West Bank Israeli settlement": the demonym is not part of the name
