@@ -95,7 +95,7 @@ _PATTERN = re.compile("|".join(f"(?P<{k}>\\b{p}\\b)" for k, p in _PHRASES), re.I
 # "said on Monday", "told AFP late Tuesday": the day of the report, not of the act.
 _REPORTING = re.compile(
     r"\b(?:said|says|say|told|reported|announced|confirmed|added|stated|claimed\s+responsibility|statement|"
-    r"reporting|released|posted|tweeted|quoted)\b(?P<between>(?:\s+[\w()'’.,-]+){0,5}?)\s*,?\s*$",
+    r"reporting|released|posted|tweeted|quoted|identified|named|arrested|detained)\b(?P<between>(?:\s+[\w()'’.,-]+){0,5}?)\s*,?\s*$",
     re.IGNORECASE,
 )
 _EVENT_WORD = re.compile(
@@ -118,6 +118,9 @@ class DateMention:
     text: str
     days_before: int | None = None  # for "N days after": the other event is N days earlier
     reporting: bool = False  # "said on Monday": dates the report, not the act
+    dateline: bool = (
+        False  # "SRINAGAR, Feb 14: ...": the report's date, the lead's when nothing else dates it
+    )
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,13 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
         )
         out.append(
             DateMention(
-                kind, offset + m.start(), offset + m.end(), phrase, days, _is_reporting(before) or dateline
+                kind,
+                offset + m.start(),
+                offset + m.end(),
+                phrase,
+                days,
+                _is_reporting(before) or dateline,
+                dateline,
             )
         )
     return out

@@ -277,6 +277,7 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
         if day is not None:
             last_date = day
     _resolve_relations(mentions, owner)
+    _datelines(groups, published)
     groups = _drop_summaries(groups)
     for m in titles:
         _add_title(m, groups, published)
@@ -307,6 +308,19 @@ def _support_only(m: Mention) -> Mention:
     from dataclasses import replace
 
     return replace(m, counts=(), dates=(), places=(), triggers=frozenset(), target=None, weapon="unknown")
+
+
+def _datelines(groups: list[Group], published: dt.date | None) -> None:
+    """A lead that no phrase dates takes its dateline's date ("SRINAGAR, Feb 14: nearly 40
+    personnel were killed ...")."""
+    for g in groups:
+        if g.date is not None:
+            continue
+        line = next((d for m in g.mentions for d in m.dates if d.dateline), None)
+        if line is not None:
+            day = resolve(line, published).date
+            if day is not None:
+                g.date, g.date_kind, g.date_mention = day, line.kind, line
 
 
 def _resolve_relations(mentions: list[Mention], owner: dict[int, Group]) -> None:

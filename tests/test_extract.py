@@ -528,3 +528,18 @@ def test_the_day_of_a_toll_update_is_not_the_day_of_the_act() -> None:
     )
     assert inc.date == dt.date(2024, 5, 5)
     assert inc.killed is not None and inc.killed.low == 41
+
+
+def test_a_dateline_dates_a_lead_that_nothing_else_dates() -> None:
+    inc = single(
+        "KANO, May 6 (Example Wire) - Gunmen killed seven worshippers at a mosque in Kano, police said."
+    )
+    assert inc.date == dt.date(2024, 5, 6)
+
+
+def test_a_dateline_gives_way_to_the_day_the_text_names() -> None:
+    inc = single(
+        "KANO, May 7 (Example Wire) - Gunmen killed seven worshippers at a mosque in Kano late on Sunday, "
+        "police said on Tuesday."
+    )
+    assert inc.date == dt.date(2024, 5, 5)
