@@ -12,7 +12,7 @@ import datetime as dt
 import re
 
 from incidex.actors import ActorMention
-from incidex.classify import EXPLOSIVE_CLASSES, SUB_EVENT, event_types, target_of
+from incidex.classify import EXPLOSIVE_CLASSES, SUB_EVENT, event_types, victims_of
 from incidex.counts import CountMention
 from incidex.fold import Group
 from incidex.lexicon import lexicon
@@ -195,7 +195,12 @@ def assemble(
     # kind, weapon, target
     classes = group.triggers
     target = "unknown"
-    victims = [target_of(c.text) for c in (killed, wounded) if c is not None and c.count.low != 0]
+    victims = [
+        (v, False)
+        for c in (killed, wounded)
+        if c is not None and c.count.low != 0
+        if (v := victims_of(c.text))
+    ]
     aimed = [m.target for m in ordered if m.target and m.target[1]]
     anyt = [m.target for m in ordered if m.target]
     for hit in (

@@ -78,13 +78,34 @@ _AIMED = re.compile(
 )
 
 
+_NEGATED = re.compile(r"\b(?:no|not|without|never|nor)\s+(?:\w+\s+){0,2}$", re.I)
+
+
 def _first_target(text: str) -> tuple[int, str] | None:
+    """The earliest target word that is not negated ("there were no rebel fighters near")."""
     best: tuple[int, str] | None = None
     for name, pat in lexicon().targets:
-        m = pat.search(text)
-        if m and (best is None or m.start() < best[0]):
-            best = (m.start(), name)
+        for m in pat.finditer(text):
+            if _NEGATED.search(text[max(0, m.start() - 30) : m.start()]):
+                continue
+            if best is None or m.start() < best[0]:
+                best = (m.start(), name)
+            break
     return best
+
+
+def victims_of(text: str) -> str | None:
+    """The target type of the victims a figure counts, preferring a specific group named in
+    it ("nine people, including senior regional officials" -> government)."""
+    found = []
+    for name, pat in lexicon().targets:
+        m = pat.search(text)
+        if m and not _NEGATED.search(text[max(0, m.start() - 30) : m.start()]):
+            found.append((m.start(), name))
+    if not found:
+        return None
+    specific = [x for x in found if x[1] != "civilians"]
+    return min(specific or found)[1]
 
 
 def target_of(text: str) -> tuple[str, bool] | None:

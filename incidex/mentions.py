@@ -142,6 +142,11 @@ def _is_title(sentence: Sentence, text: str) -> bool:
 
 # A relative clause tells background ("Shukrijumah, who was indicted in the U.S. for a plot
 # to bomb..."): the cues that disqualify a clause are read in its main part only.
+_PERSON_BACKGROUND = re.compile(
+    r"\b(?:who|whom)\s+(?:was|were|is|are|had\s+been|has\s+been|had)\s+(?:\w+\s+)?(?:indicted|charged|born|arrested|wanted|"
+    r"convicted|jailed|sentenced|trained|educated|living|based|raised|deported|expelled|released)\b",
+    re.I,
+)
 _RELATIVE = re.compile(r"\b(?:who|whom|whose)\b|,\s*which\b|\bwhich\s+(?:was|were|had|has|have|is|are)\b")
 
 
@@ -215,7 +220,14 @@ def find_mentions(
             if not triggers and not counts:
                 continue
             dates = tuple(_dates_of_updates(find_dates(text, start), counts))
-            places = tuple(find_places(text, start, sentence_ents, countries))
+            # places in a clause about a person ("Shukrijumah, who was indicted in the U.S.") are
+            # that person's story, not where this act happened
+            who = _PERSON_BACKGROUND.search(text)
+            places = tuple(
+                find_places(
+                    text[: who.start()] if who and who.start() > 20 else text, start, sentence_ents, countries
+                )
+            )
             # a group named in a relative clause ("youths who accuse ... of failing to stop attacks
             # by M23") is background, not the perpetrator of this act
             rel = _RELATIVE.search(text)
