@@ -100,7 +100,10 @@ def find_actors(text: str, offset: int = 0) -> list[ActorMention]:
         actor = lex.actor_by_alias.get(alias_key(m.group(0)))
         if actor is None:
             continue
-        name = _GENERIC_TAIL.sub("", re.sub(r"^the\s+", "", m.group(0), flags=re.I)) or m.group(0)
+        name = re.sub(r"^the\s+", "", m.group(0), flags=re.I)
+        short = _GENERIC_TAIL.sub("", name)
+        if short and alias_key(name) not in lex.actor_by_alias:  # "Houthi militiamen" -> "Houthi"
+            name = short
         before = text[max(0, m.start() - 30) : m.start()]
         target = bool(_TARGET_BEFORE.search(before)) and not _BLAMED_ON.search(before)
         # a parent organisation named after the doer is not the doer ("al-Shabab, which is

@@ -328,18 +328,18 @@ def reported_place(group: Group) -> PlaceMention | None:
 
 
 def _perpetrator_name(actor: ActorMention, text: str) -> str:
-    """The name the report uses most for this actor (acronyms of three letters or fewer only
-    when it uses nothing longer): "FARC" in a report that spells it out once and says FARC after."""
-    forms = [f for f in dict.fromkeys((actor.name, actor.canonical, *actor.aliases)) if len(f) > 3]
+    """The name as the report writes it: the form of this actor's names it uses most, the
+    one first written here on a tie ("PKK" in a report that spells the name out once and
+    says PKK after). A two-letter form ("IS") gives way to the canonical name."""
+    forms = [f for f in dict.fromkeys((actor.name, actor.canonical, *actor.aliases)) if len(f) > 2]
     counts = {f: len(re.findall(rf"(?<!\w){re.escape(f)}(?!\w)", text, flags=re.I)) for f in forms}
     used = {f: n for f, n in counts.items() if n}
     if not used:
-        return actor.canonical if len(actor.name) <= 3 else actor.name
+        return actor.canonical if len(actor.name) <= 2 else actor.name
     best = max(used.values())
-    # the written form wins ties; among the rest, the longest
     if used.get(actor.name) == best:
         return actor.name
-    return max((f for f, n in used.items() if n == best), key=len)
+    return next(f for f in forms if used.get(f) == best)
 
 
 def anchored(group: Group) -> bool:
