@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 
 from incidex.actors import ActorMention
 from incidex.classify import EXPLOSIVE_CLASSES, SUB_EVENT, event_types, victims_of
@@ -17,7 +18,7 @@ from incidex.counts import CountMention
 from incidex.fold import Group
 from incidex.lexicon import lexicon
 from incidex.mentions import Mention
-from incidex.places import PlaceMention, notable_places
+from incidex.places import PlaceMention, demonym_locations, notable_places
 from incidex.records import Count, Document, Evidence, Incident
 
 _PRECISION = {
@@ -98,6 +99,8 @@ def assemble(
                 break
     if country is None:
         country = next((m.section_country for m in ordered if m.section_country), None)
+    if country is None:  # "a raid on a northeastern Kenyan town"
+        country = next((c for m in ordered for c in demonym_locations(m.text)), None)
     # where the act happened, by strength of evidence: a town or province the incident names,
     # a well-known place named anywhere in it, a country the report names, the home of the
     # group that did it, and last a nationality ("Yemeni soldiers")
@@ -321,7 +324,9 @@ def reported_place(group: Group) -> PlaceMention | None:
     located = [p for p in places if p.rank < 4 and (p.place is not None or p.kind in _TOWN_OR_ADMIN)]
     resolved = [p for p in located if p.place is not None]
     if resolved:
-        frame = max(resolved, key=lambda p: (p.rank, p.place.population if p.place else 0))
+        # the country most of the located places agree on; on a tie, the broadest place's
+        votes = Counter(p.country for p in resolved)
+        frame = max(resolved, key=lambda p: (votes[p.country], p.rank, p.place.population if p.place else 0))
         located = [p for p in located if p.country in (frame.country, None)]
     pool = located or [p for p in places if p.rank < 4] or places
     return min(pool, key=lambda p: (p.rank, p.start))

@@ -523,6 +523,23 @@ def countries_named(text: str, ents: list[Entity], gaz: Gazetteer | None = None)
     return [(code, demonym) for _, code, demonym in sorted(out)]
 
 
+_DEMONYM_PLACE = re.compile(
+    rf"\b(?:a|an|the)\s+(?:(?i:{_DIRECTION})[\s,]+)*(?P<dem>{_CAPWORD})\s+(?:border\s+)?"
+    r"(?:town|city|village|province|region|district|capital|port|base|outpost|army\s+base|military\s+base)\b"
+)
+
+
+def demonym_locations(text: str, gaz: Gazetteer | None = None) -> list[str]:
+    """Countries a place is described by, without its name ("a northeastern Kenyan town")."""
+    gaz = gaz or get_gazetteer()
+    out = []
+    for m in _DEMONYM_PLACE.finditer(text):
+        code = gaz.country_code(m.group("dem"))
+        if code:
+            out.append(code)
+    return out
+
+
 def notable_places(text: str, gaz: Gazetteer | None = None) -> list[Place]:
     """Well-known places (cities of 100,000 or more, provinces) a text names anywhere,
     even outside a location phrase ("2016 Würzburg train attack: ..."): a last clue to
