@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +26,7 @@ from incidex.dedup import NearDuplicates, digest
 from incidex.pipeline import extract_documents
 from incidex.reader import ReadFailure
 from incidex.records import Document, Incident
-from incidex.store import Store, StoredIncident
+from incidex.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -63,31 +63,57 @@ def _report(doc: Document, fields: dict[str, Any]) -> merge.Report:
     return merge.Report(doc_id=doc.doc_id, published=doc.published, source=_outlet(doc), fields=fields)
 
 
-def _stored_reports(store: Store, incident: StoredIncident) -> list[merge.Report]:
-    return [
-        merge.Report(
-            doc_id=r.doc_id,
-            published=r.published,
-            source=urlsplit(r.url).hostname if r.url else None,
-            fields=r.fields,
-        )
-        for r in store.reports_of(incident.id)
-    ]
+class _Members:
+    """The reports of each incident this ingest has touched, read from the store once and kept
+    up to date as reports join (merging compares a report with every member)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._of: dict[int, list[merge.Report]] = {}
+
+    def __getitem__(self, incident_id: int) -> list[merge.Report]:
+        if incident_id not in self._of:
+            self._of[incident_id] = [
+                merge.Report(
+                    doc_id=r.doc_id,
+                    published=r.published,
+                    source=urlsplit(r.url).hostname if r.url else None,
+                    fields=r.fields,
+                )
+                for r in self.store.reports_of(incident_id)
+            ]
+        return self._of[incident_id]
+
+    def start(self, incident_id: int, report: merge.Report) -> None:
+        self._of[incident_id] = [report]
+
+    def forget(self) -> None:
+        """After a rolled-back transaction the cache may hold reports that were never stored."""
+        self._of.clear()
 
 
 def merge_report(
-    store: Store, document_id: int, report_id: int, doc: Document, fields: dict[str, Any], at: dt.datetime
+    store: Store,
+    members: _Members,
+    document_id: int,
+    report_id: int,
+    doc: Document,
+    fields: dict[str, Any],
+    at: dt.datetime,
 ) -> bool:
     """Merge one stored report into the incident it tells, or start one. True when merged."""
     report = _report(doc, fields)
     date = dt.date.fromisoformat(fields["date"]) if fields.get("date") else None
-    candidates = store.candidate_incidents(country=fields.get("country"), date=date)
-    members = {str(c.id): (c, _stored_reports(store, c)) for c in candidates}
-    key = merge.assign(report, [(k, reps) for k, (_, reps) in members.items()])
+    candidates = {c.id: c for c in store.candidate_incidents(country=fields.get("country"), date=date)}
+    key = merge.assign(report, [(str(i), members[i]) for i in candidates])
     if key is None:
-        store.create_incident(merge.reconcile([report]).fields, [report_id], document_id=document_id, at=at)
+        created = store.create_incident(
+            merge.reconcile([report]).fields, [report_id], document_id=document_id, at=at
+        )
+        members.start(created.id, report)
         return False
-    incident, reports = members[key]
+    incident = candidates[int(key)]
+    reports = members[incident.id]
     merged = merge.reconcile([*reports, report])
     store.update_incident(
         incident.id,
@@ -97,6 +123,7 @@ def merge_report(
         at=at,
         changes=merge.diff(incident.fields, merged.fields),
     )
+    reports.append(report)
     return True
 
 
@@ -118,8 +145,15 @@ def ingest(
     """Store new documents from ``items`` (see :func:`incidex.sources.iter_sources`), extract
     their incidents and merge them into the database's incidents."""
     summary = IngestSummary()
-    near = NearDuplicates.from_texts((str(d.id), d.text) for d in store.iter_documents())
+    members = _Members(store)
+    # near-duplicates are keyed by doc_id; ``stories`` maps a doc_id to its story's root id
+    near = NearDuplicates()
+    stories: dict[str, int] = {}
+    for d in store.iter_documents():
+        near.add(d.doc_id, d.text)
+        stories[d.doc_id] = d.story_id or d.id
     seen: set[str] = set()
+    digests: dict[str, str] = {}
 
     def fresh() -> Iterator[Document]:
         for item in items:
@@ -133,6 +167,10 @@ def ingest(
                 summary.duplicate += 1
                 continue
             seen.add(key)
+            if item.doc_id in stories or item.doc_id in digests:
+                # another text under this doc_id ("report" from two folders): keep both
+                item = replace(item, doc_id=f"{item.doc_id}~{key[:8]}")
+            digests[item.doc_id] = key
             yield item
             if progress:
                 progress(summary)
@@ -142,22 +180,25 @@ def ingest(
         extracted = list(extract_documents(batch)) if extract else [(d, []) for d in batch]
         for doc, incidents in extracted:
             at = now()
-            key = digest(doc.text)
-            twin = near.query(doc.text)
-            story = None
+            twin = near.add(doc.doc_id, doc.text)
+            story = stories.get(twin) if twin else None
             if twin:
                 summary.near_duplicate += 1
-                first = store.get_document(int(twin[0]))
-                story = first.story_id or first.id
             fields = [i.to_dict() for i in incidents]
-            with store.transaction():
-                document_id = store.add_document(doc, digest=key, retrieved_at=at, story_id=story)
-                report_ids = store.add_reports(document_id, fields)
-                merged = [
-                    merge_report(store, document_id, rid, doc, f, at)
-                    for rid, f in zip(report_ids, fields, strict=True)
-                ]
-            near.add(str(document_id), doc.text)
+            try:
+                with store.transaction():
+                    document_id = store.add_document(
+                        doc, digest=digests.pop(doc.doc_id), retrieved_at=at, story_id=story
+                    )
+                    report_ids = store.add_reports(document_id, fields)
+                    merged = [
+                        merge_report(store, members, document_id, rid, doc, f, at)
+                        for rid, f in zip(report_ids, fields, strict=True)
+                    ]
+            except BaseException:
+                members.forget()
+                raise
+            stories[doc.doc_id] = story or document_id
             summary.new += 1
             summary.reports += len(fields)
             summary.incidents_merged += sum(merged)

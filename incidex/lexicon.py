@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from incidex.errors import ResourceError
@@ -47,7 +47,9 @@ def terms_pattern(terms: list[str] | tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)
 def alias_key(name: str) -> str:
+    """A name folded for comparison: accents, case, apostrophes and hyphens ignored."""
     import unicodedata
 
     s = unicodedata.normalize("NFKD", name)

@@ -111,6 +111,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -246,6 +247,7 @@ _GENERIC_PLACE = re.compile(
 _PLACE_PARTS = re.compile(r",\s*|\s+(?:of|in|near)\s+")
 
 
+@lru_cache(maxsize=65536)
 def _place_key(name: str) -> str:
     return _GENERIC_PLACE.sub("", alias_key(name))
 
@@ -654,13 +656,22 @@ def _merge_place(reports: Sequence[Report]) -> dict[str, Any]:
     if not located:
         return out
     named = Counter(_place_key(f["place"]) for f in located)
+    # rank each distinct place once (reports of one incident mostly repeat a few places)
+    distinct: dict[tuple[Any, ...], int] = {}
+    for i, f in enumerate(located):
+        distinct.setdefault((f.get("place"), f.get("geonames_id"), f.get("admin1"), f.get("country")), i)
+    weight = Counter(
+        (f.get("place"), f.get("geonames_id"), f.get("admin1"), f.get("country")) for f in located
+    )
 
     def rank(i: int) -> tuple[int, int, int, int]:
         cand = located[i]
-        support = sum(_place_agrees(own, cand) for own in located)
+        support = sum(
+            n * _place_agrees(located[j], cand) for key, j in distinct.items() for n in (weight[key],)
+        )
         return (support, -(_precision(cand) or 2), named[_place_key(cand["place"])], -i)
 
-    chosen = located[max(range(len(located)), key=rank)]
+    chosen = located[max(distinct.values(), key=rank)]
     for k in ("place", "admin1", "latitude", "longitude", "geonames_id", "geo_precision"):
         out[k] = chosen.get(k)
     seen = {_place_key(chosen["place"])}

@@ -212,3 +212,15 @@ def test_kill_9_during_ingest_then_rerun_equals_uninterrupted_run(tmp_path: Path
 
     subprocess.run([*cmd, str(killed)], check=True, capture_output=True)
     assert _dump(killed) == _dump(clean)
+
+
+def test_two_texts_under_one_doc_id_are_both_kept(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "report.txt").write_text(REPORTS[0]["text"], encoding="utf-8")
+    (tmp_path / "b" / "report.txt").write_text(REPORTS[2]["text"], encoding="utf-8")
+    with open_store(tmp_path / "d.db") as store:
+        summary = ingest(iter_sources([str(tmp_path / "a"), str(tmp_path / "b")], published=None), store)
+        ids = sorted(d.doc_id for d in store.iter_documents())
+    assert summary.new == 2 and not summary.failed
+    assert ids[0] == "report" and ids[1].startswith("report~")

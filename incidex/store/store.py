@@ -16,6 +16,7 @@ import hashlib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine, Row, func, insert, or_, select, text, update
@@ -373,7 +374,14 @@ class Store:
             )
             action = "merged" if add_report_ids else "updated"
             self._record(conn, incident_id, at, document_id, action, dict(changes))
-            return self._incident(conn, incident_id)
+            # the row as written, without reading it back (merging writes many of these)
+            return replace(
+                old,
+                fields=fields,
+                updated_at=at,
+                n_reports=old.n_reports + len(set(add_report_ids)),
+                **_scalars(fields, INCIDENT_SCALARS, old.incident_uid),
+            )
 
     def _incident(self, conn: Connection, incident_id: int) -> StoredIncident:
         row = conn.execute(select(incidents).where(incidents.c.id == incident_id)).one_or_none()
@@ -402,10 +410,12 @@ class Store:
                 raise StoreError(
                     f"reports {taken} already belong to another incident; a report joins one incident"
                 )
-        total = conn.execute(
-            select(func.count()).select_from(reports).where(reports.c.incident_id == incident_id)
-        ).scalar_one()
-        conn.execute(update(incidents).where(incidents.c.id == incident_id).values(n_reports=total))
+        if ids:  # every id was free (checked above): the count grows by as many
+            conn.execute(
+                update(incidents)
+                .where(incidents.c.id == incident_id)
+                .values(n_reports=incidents.c.n_reports + len(ids))
+            )
 
     def _record(
         self,
