@@ -518,12 +518,19 @@ def _pair_weight(a: Report, b: Report) -> float | None:
 # Assigning reports to incidents
 
 
+COMPARED_FIRST, COMPARED_LATEST = 4, 8
+
+
 def fit(report: Report, members: Sequence[Report]) -> float:
     """How well ``report`` fits an incident made of ``members``: its best score against a
     member, or 0 when the incident already holds a report of the same document or more
     than half of its members rule the report out."""
     if not members or any(m.doc_id == report.doc_id for m in members):
         return 0.0
+    # an incident told by many reports is compared through its first and latest ones: the
+    # first fix the story, the latest carry its updates, and the cost stays flat
+    if len(members) > COMPARED_FIRST + COMPARED_LATEST:
+        members = [*members[:COMPARED_FIRST], *members[-COMPARED_LATEST:]]
     weights = [w for w in (_pair_weight(report, m) for m in members) if w is not None]
     if len(weights) * 2 < len(members):
         return 0.0
