@@ -366,8 +366,8 @@ def test_hard_wrapped_text_is_joined_into_sentences() -> None:
     text = (
         "Tribal elder killed near the border\n"
         "\n"
-        "EASTFOLD, Ruritania (EW) - Masked gunmen shot dead a\n"
-        "pro-government tribal elder and wounded two people in\n"
+        "EASTFOLD, Ruritania (EW) - Hooded attackers on motorbikes\n"
+        "murdered a village headman and hurt two of his guards in\n"
         "the troubled Eastfold region on the border, officials\n"
         "said on Tuesday.\n"
         "\n"
@@ -378,8 +378,8 @@ def test_hard_wrapped_text_is_joined_into_sentences() -> None:
     result = run(text)
     assert [s.text.replace("\n", " ") for s in result.sentences] == [
         "Tribal elder killed near the border",
-        "EASTFOLD, Ruritania (EW) - Masked gunmen shot dead a pro-government tribal elder and wounded two "
-        "people in the troubled Eastfold region on the border, officials said on Tuesday.",
+        "EASTFOLD, Ruritania (EW) - Hooded attackers on motorbikes murdered a village headman and hurt two "
+        "of his guards in the troubled Eastfold region on the border, officials said on Tuesday.",
         "Five gunmen ambushed the elder as he was traveling in a van to the market town, killing him and "
         "wounding two other passengers on Monday.",
     ]
@@ -388,10 +388,10 @@ def test_hard_wrapped_text_is_joined_into_sentences() -> None:
 
 def test_lowercase_continuation_line_is_joined() -> None:
     got = texts(
-        "The hospital received 73 bodies from the scene of the bombing which rocked the\nmarket area."
+        "The clinic took in 41 corpses after the explosion that shook the crowded\nbus depot."
     )
     assert got == [
-        "The hospital received 73 bodies from the scene of the bombing which rocked the\nmarket area."
+        "The clinic took in 41 corpses after the explosion that shook the crowded\nbus depot."
     ]
 
 
