@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from incidex.numbers import UNITS
+
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MONTHS = [
     "january",
@@ -34,20 +36,7 @@ _MON = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug
 _WD = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _PART = r"(?:\s+(?:morning|afternoon|evening|night|midnight|noon|dawn))"
 _NUMWORD = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
-_NUMS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
+DAY_COUNTS = {"a": 1, "an": 1, **UNITS}  # "a day after", "two days after"
 
 # Order matters: longer, more specific phrases first.
 _PHRASES: list[tuple[str, str]] = [
@@ -141,7 +130,7 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
         days = None
         if kind == "days_after":
             n = (m.group("n") or "").lower()
-            days = _NUMS.get(n, int(n) if n.isdigit() else None)
+            days = DAY_COUNTS.get(n, int(n) if n.isdigit() else None)
             if days is not None and (m.group("unit") or "").lower().startswith("week"):
                 days *= 7
         before = text[max(0, m.start() - 40) : m.start()]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from incidex.actors import ActorMention, ClaimCue, find_actors, find_claims
 from incidex.classify import target_of, trigger_classes, weapon_of
 from incidex.counts import CountMention, find_counts
-from incidex.dates import DateMention, find_dates
+from incidex.dates import DAY_COUNTS, DateMention, find_dates
 from incidex.lexicon import lexicon
 from incidex.nlp import Entity
 from incidex.places import PlaceMention, find_places
@@ -91,7 +91,6 @@ _FRONTED_AFTER = re.compile(
     r"^\W*(?P<n>a|an|one|two|three|four|five|six|seven|several|few|\d+)\s+days?\s+(?:after|since)\b[^,]{3,80},\s*",
     re.IGNORECASE,
 )
-_NUMS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 
 
 def _fronted_after(text: str) -> tuple[int, int | None] | None:
@@ -100,7 +99,7 @@ def _fronted_after(text: str) -> tuple[int, int | None] | None:
     if not m:
         return None
     n = m.group("n").lower()
-    return m.end(), _NUMS.get(n, int(n) if n.isdigit() else None)
+    return m.end(), DAY_COUNTS.get(n, int(n) if n.isdigit() else None)
 
 
 def _clauses(sentence: Sentence) -> list[tuple[int, int, int | None]]:

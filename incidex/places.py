@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from incidex.dates import MONTHS, WEEKDAYS
 from incidex.gazetteer import Gazetteer, get_gazetteer
 from incidex.lexicon import alias_key, lexicon
 from incidex.nlp import Entity
@@ -116,25 +117,8 @@ _CALENDAR = re.compile(
     r"August|September|October|November|December)\b.*$"
 )
 _STOP_NAMES = {
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
+    *WEEKDAYS,
+    *MONTHS,
     "police",
     "army",
     "government",
