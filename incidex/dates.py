@@ -118,6 +118,11 @@ class ResolvedDate:
     precision: int  # ACLED time_precision: 1 day, 2 week, 3 month or vaguer
 
 
+_OTHER_EVENT = re.compile(
+    r"(?:\b(?:before|ahead\s+of|until)\b|\b(?:who|whom|whose)\b|\bsince\b)[^.;:!?]{0,80}$", re.IGNORECASE
+)
+
+
 def find_dates(text: str, offset: int = 0) -> list[DateMention]:
     out = []
     for m in _PATTERN.finditer(text):
@@ -140,6 +145,9 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
             and bool(re.match(r"\s*(?:\([^)]*\))?\s*[-–—:]", text[m.end() :]))
             and (m.start() == 0 or "," in before)
         )
+        # "two weeks before the election on 8 June", "a militant who joined the group in 2018",
+        # "the deadliest since the war began in 2003": the day of something else
+        elsewhere = kind != "days_after" and bool(_OTHER_EVENT.search(text[: m.start()]))
         out.append(
             DateMention(
                 kind,
@@ -147,7 +155,7 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
                 offset + m.end(),
                 phrase,
                 days,
-                _is_reporting(before) or dateline,
+                _is_reporting(before) or dateline or elsewhere,
                 dateline,
             )
         )

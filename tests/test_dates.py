@@ -115,3 +115,15 @@ def test_offsets_point_into_the_text() -> None:
     assert [d.text for d in found] == ["on Monday", "last Sunday"]
     for d in found:
         assert (prefix + sentence)[d.start : d.end] == d.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The bombing came two weeks before the general election on 8 June.",
+        "The bomber was a local man who joined the group in 2018.",
+        "It was the deadliest attack since the war began in March 2011.",
+    ],
+)
+def test_the_day_of_something_else_is_not_the_day_of_the_act(text: str) -> None:
+    assert [d.reporting for d in find_dates(text) if d.kind != "days_after"] == [True]
