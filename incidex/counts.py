@@ -134,7 +134,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str], bool]]:
         ("killed", rf"\btoll\s+(?:hits|reaches|rises\s+to|climbs\s+to|tops|passes)\s+{FIGURE}", True),
         (
             "killed",
-            rf"number\s+of\s+(?:people\s+)?(?:killed|dead|deaths|casualties|fatalities|victims)\s+(?:[\w'’,-]+\s+){{0,14}}?(?:risen|rose|raised|climbed|reached|increased|jumped|surged)\s+to\s+{FIGURE}",
+            rf"number\s+of\s+(?:[\w-]+\s+)?(?:killed|dead|deaths|casualties|fatalities|victims)\s+(?:[\w'’,-]+\s+){{0,14}}?(?:risen|rose|raised|climbed|reached|increased|jumped|surged)\s+to\s+{FIGURE}",
             True,
         ),
         # shared subject: "At least 15 people were killed and 14 others wounded"

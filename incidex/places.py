@@ -249,6 +249,18 @@ def _country_place(gaz: Gazetteer, code: str) -> Place | None:
     return None
 
 
+def _resolve(gaz: Gazetteer, name: str, context: tuple[str, ...]) -> Place | None:
+    """The gazetteer's reading of ``name`` in the document's countries, unless that reading
+    only matches another place's foreign-language alias ("Manchester" for a US town named
+    otherwise) while the name itself is a well-known place elsewhere."""
+    place = gaz.resolve(name, context)
+    if place is not None and context and not plausible(name, place):
+        anywhere = gaz.resolve(name)
+        if anywhere is not None and plausible(name, anywhere):
+            return anywhere
+    return place
+
+
 def _near(gaz: Gazetteer, place: Place, country: str, km: float = 1000.0) -> bool:
     """Whether ``place`` lies within ``km`` of the main town of ``country`` (neighbours, disputed
     borders: a town in the West Bank in a report that names only Israel)."""
@@ -336,7 +348,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
                 return  # "U.S. officials said": a country named, not where it happened
         else:
             context = (home, *countries) if home else countries
-            place = gaz.resolve(f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, context)
+            place = _resolve(gaz, f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, context)
             if home and place is not None and place.country != home:
                 place = None  # "the Cameroonian town of Bodo" is in Cameroon or unknown
             if place is None and how in _PREP_KINDS:
@@ -356,7 +368,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
                     words = []  # "Hayy al-Nasr" is a name of its own, not "Hayy" and more
                 for n in range(len(words) - 1, 0, -1):
                     head = " ".join(words[:n])
-                    place = gaz.resolve(head, countries) if head.lower() not in _STOP_NAMES else None
+                    place = _resolve(gaz, head, countries) if head.lower() not in _STOP_NAMES else None
                     if place is not None and place.kind != "country" and plausible(head, place):
                         name = head
                         end = start + len(name)
