@@ -84,7 +84,8 @@ _PATTERN = re.compile("|".join(f"(?P<{k}>\\b{p}\\b)" for k, p in _PHRASES), re.I
 # "said on Monday", "told AFP late Tuesday": the day of the report, not of the act.
 _REPORTING = re.compile(
     r"\b(?:said|says|say|told|reported|announced|confirmed|added|stated|claimed\s+responsibility|statement|"
-    r"reporting|released|posted|tweeted|quoted|identified|named|arrested|detained)\b(?P<between>(?:\s+[\w()'’.,-]+){0,5}?)\s*,?\s*$",
+    r"reporting|released|posted|tweeted|quoted|identified|named|arrested|detained|condemns?|condemned|"
+    r"denounced|mourned|buried|visited|vowed)\b(?P<between>(?:\s+[\w()'’.,-]+){0,5}?)\s*,?\s*$",
     re.IGNORECASE,
 )
 _EVENT_WORD = re.compile(
