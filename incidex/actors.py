@@ -61,6 +61,8 @@ _AFFILIATE = re.compile(
 _AFFILIATE_AFTER = re.compile(
     r"^[\s-]*(?:linked|affiliated|allied|affiliate|aligned|inspired|offshoot|branch)\b", re.I
 )
+# "the Huthi-run Al-Masirah TV", "Hamas-controlled Gaza": a group describing something else
+_MODIFIER_AFTER = re.compile(r"^-(?:run|controlled|held|owned|backed|dominated|administered)\b", re.I)
 _BLAMED_ON = re.compile(r"\bblam(?:ed|es|ing)\s+(?:\w+\s+)?on\s+(?:the\s+)?$", re.I)
 _BY_STATE = re.compile(
     rf"\b(?:by|from)\s+(?:the\s+)?(?P<who>[A-Z][\w.]*\.?(?:\s+[A-Z][\w.]*)?)(?:['’]s)?\s+(?P<force>{_FORCE})\b"
@@ -110,6 +112,7 @@ def find_actors(text: str, offset: int = 0) -> list[ActorMention]:
         # linked to al-Qaeda"); named alone ("militants affiliated to IS") it is the attribution
         affiliate = bool(_AFFILIATE.search(before) or _AFFILIATE_AFTER.match(text[m.end() : m.end() + 20]))
         target = target or (affiliate and any(not a.as_target for a in out))
+        target = target or bool(_MODIFIER_AFTER.match(text[m.end() : m.end() + 16]))
         out.append(
             ActorMention(
                 name,

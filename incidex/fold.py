@@ -180,6 +180,8 @@ def _sections_compatible(m: Mention, g: Group) -> bool:
 
 
 def _actors_compatible(m: Mention, g: Group) -> bool:
+    if m.anaphoric:  # "the strike", whoever the clause also names
+        return True
     mine = {a.canonical for a in m.actors if not a.as_target}
     theirs = g.actors
     return not (mine and theirs and not mine & theirs)
