@@ -4,8 +4,8 @@ Floors only move up. When a change lifts a figure, raise its floor to just under
 figure in the same change; never lower a floor to let a change through. The files live in
 ``shared/eval`` beside the repository; without them the gate is skipped.
 
-Figures when the floors were pinned: dev incident F1 0.900, field mean 0.923; wiki_dev
-killed.low 0.920, wounded.low 0.911, place 0.816, country 0.856, perpetrator 0.899.
+Figures when the floors were pinned: dev incident F1 0.906, field mean 0.921; wiki_dev
+killed.low 0.920, wounded.low 0.911, place 0.816, country 0.857, perpetrator 0.899.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from incidex.scoring import Score
 
 pytestmark = pytest.mark.slow
 
-DEV_FLOORS = {"incident_f1": 0.89, "field_mean": 0.915}
+DEV_FLOORS = {"incident_f1": 0.90, "field_mean": 0.915}
 WIKI_FLOORS = {"killed.low": 0.915, "wounded.low": 0.905, "place": 0.81, "country": 0.85, "perpetrator": 0.89}
 
 
