@@ -387,12 +387,8 @@ def test_hard_wrapped_text_is_joined_into_sentences() -> None:
 
 
 def test_lowercase_continuation_line_is_joined() -> None:
-    got = texts(
-        "The clinic took in 41 corpses after the explosion that shook the crowded\nbus depot."
-    )
-    assert got == [
-        "The clinic took in 41 corpses after the explosion that shook the crowded\nbus depot."
-    ]
+    got = texts("The clinic took in 41 corpses after the explosion that shook the crowded\nbus depot.")
+    assert got == ["The clinic took in 41 corpses after the explosion that shook the crowded\nbus depot."]
 
 
 def test_dateline_on_its_own_line_opens_the_next_sentence() -> None:
