@@ -26,7 +26,7 @@ from incidex.dedup import NearDuplicates, digest
 from incidex.pipeline import extract_documents
 from incidex.reader import ReadFailure
 from incidex.records import Document, Incident
-from incidex.store import Store
+from incidex.store import Store, StoredIncident
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,15 @@ class _Members:
         self._of.clear()
 
 
+def _within_reach(fields: dict[str, Any], incident: StoredIncident) -> bool:
+    """Cheap pre-filter before reading an incident's reports: two located places farther apart
+    than any merge allows (merge.FAR_KM, doubled for districts) are two incidents."""
+    lat, lon = fields.get("latitude"), fields.get("longitude")
+    if lat is None or lon is None or incident.latitude is None or incident.longitude is None:
+        return True
+    return merge.km((lat, lon), (incident.latitude, incident.longitude)) <= 2 * merge.FAR_KM
+
+
 def merge_report(
     store: Store,
     members: _Members,
@@ -104,7 +113,11 @@ def merge_report(
     """Merge one stored report into the incident it tells, or start one. True when merged."""
     report = _report(doc, fields)
     date = dt.date.fromisoformat(fields["date"]) if fields.get("date") else None
-    candidates = {c.id: c for c in store.candidate_incidents(country=fields.get("country"), date=date)}
+    candidates = {
+        c.id: c
+        for c in store.candidate_incidents(country=fields.get("country"), date=date)
+        if _within_reach(fields, c)
+    }
     key = merge.assign(report, [(str(i), members[i]) for i in candidates])
     if key is None:
         created = store.create_incident(
@@ -122,6 +135,7 @@ def merge_report(
         document_id=document_id,
         at=at,
         changes=merge.diff(incident.fields, merged.fields),
+        current=incident,
     )
     reports.append(report)
     return True

@@ -279,6 +279,11 @@ def _coords(inc: Mapping[str, Any]) -> tuple[float, float] | None:
     return float(lat), float(lon)
 
 
+def km(p: tuple[float, float], q: tuple[float, float]) -> float:
+    """Great-circle distance in kilometres between two (latitude, longitude) points."""
+    return _km(p, q)
+
+
 def _km(p: tuple[float, float], q: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (*p, *q))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2

@@ -346,8 +346,12 @@ class Store:
         document_id: int,
         at: dt.datetime,
         changes: Mapping[str, Any] | None = None,
+        current: StoredIncident | None = None,
     ) -> StoredIncident:
         """Replace an incident's merged ``fields`` and merge more reports into it.
+
+        ``current`` is the incident as the caller read it in this same transaction, to save
+        reading it again (an ingest merges many reports).
 
         Records a history entry caused by ``document_id``: "merged" when reports were added,
         "updated" when only fields changed; ``changes`` (``{field: [before, after]}``)
@@ -357,7 +361,11 @@ class Store:
         at = _aware(at, "at")
         fields = dict(fields)
         with self._conn(write=True) as conn:
-            old = self._incident(conn, incident_id)
+            old = (
+                current
+                if current is not None and current.id == incident_id
+                else self._incident(conn, incident_id)
+            )
             if changes is None:
                 changes = {
                     k: [old.fields.get(k), fields.get(k)]
@@ -366,11 +374,16 @@ class Store:
                 }
             if not add_report_ids and not changes:
                 return old
-            self._attach(conn, incident_id, add_report_ids)
+            added = self._attach(conn, incident_id, add_report_ids, count=False)
             conn.execute(
                 update(incidents)
                 .where(incidents.c.id == incident_id)
-                .values(fields=fields, updated_at=at, **_scalars(fields, INCIDENT_SCALARS, old.incident_uid))
+                .values(
+                    fields=fields,
+                    updated_at=at,
+                    n_reports=incidents.c.n_reports + added,
+                    **_scalars(fields, INCIDENT_SCALARS, old.incident_uid),
+                )
             )
             action = "merged" if add_report_ids else "updated"
             self._record(conn, incident_id, at, document_id, action, dict(changes))
@@ -389,7 +402,11 @@ class Store:
             raise NotFoundError(f"no incident with incidents.id {incident_id} in {self.url}")
         return StoredIncident(**row._mapping)
 
-    def _attach(self, conn: Connection, incident_id: int, report_ids: Sequence[int]) -> None:
+    def _attach(
+        self, conn: Connection, incident_id: int, report_ids: Sequence[int], *, count: bool = True
+    ) -> int:
+        """Point reports at an incident; with ``count``, also raise its ``n_reports``. Returns
+        how many were attached."""
         ids = set(report_ids)
         if ids:
             n = conn.execute(
@@ -410,12 +427,13 @@ class Store:
                 raise StoreError(
                     f"reports {taken} already belong to another incident; a report joins one incident"
                 )
-        if ids:  # every id was free (checked above): the count grows by as many
+        if ids and count:  # every id was free (checked above): the count grows by as many
             conn.execute(
                 update(incidents)
                 .where(incidents.c.id == incident_id)
                 .values(n_reports=incidents.c.n_reports + len(ids))
             )
+        return len(ids)
 
     def _record(
         self,
