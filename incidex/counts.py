@@ -26,6 +26,7 @@ WOUND_VERB = r"(?:wounded|injured|hurt|maimed|hospitali[sz]ed)"
 KILL_ACTIVE = (
     r"(?:kill(?:ed|ing|s)?|massacr(?:ed|ing|es)|slaughter(?:ed|ing|s)?|execut(?:ed|ing|es)|"
     r"behead(?:ed|ing|s)?|murder(?:ed|ing|s)?|shot\s+dead|shooting\s+dead|shot\s+and\s+killed|"
+    r"fatally\s+(?:shot|stabbed|wounded|injured)|fatally\s+shooting|"
     r"claim(?:ed|ing|s)\s+the\s+lives\s+of)"
 )
 WOUND_ACTIVE = r"(?:wound(?:ed|ing|s)?|injur(?:ed|ing|es)|hurt(?:ing|s)?|maim(?:ed|ing|s)?)"
@@ -51,7 +52,7 @@ NP = (
     rf"(?:,?\s*(?:including|among\s+them|mostly|most\s+of\s+them)\s+[^.;:\d]{{1,60}}?,?\s+)?)"
 )
 AUX = (
-    r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|(?:have|has|had)(?=\s+(?:\w+\s+)?(?:died|perished|been))|are|is|being|got|been|reportedly|also|later|all|"
+    r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|(?:have|has|had)(?=\s+(?:\w+\s+)?(?:died|perished|been|lost))|are|is|being|got|been|reportedly|also|later|all|"
     r"reported|confirmed|believed|said|to\s+be|to\s+have\s+been|now|so\s+far|critically|severely|"
     r"seriously|slightly|badly|fatally|allegedly|either|each|lightly|moderately|gravely|mortally|"
     r"grievously|critically)\s+){0,4}"
@@ -132,6 +133,13 @@ def _patterns() -> list[tuple[str, re.Pattern[str], bool]]:
             True,
         ),
         ("killed", rf"\btoll\s+(?:hits|reaches|rises\s+to|climbs\s+to|tops|passes)\s+{FIGURE}", True),
+        # "causing 63 deaths", "results in six deaths", "claimed seven civilians' lives"
+        (
+            "killed",
+            rf"\b(?:caus(?:ing|ed|es)|result(?:ing|ed|s)?\s+in|left|leaving|leaves)\s+{FIGURE}\s+(?:deaths|fatalities|dead)\b",
+            False,
+        ),
+        ("killed", rf"\bclaim(?:ed|ing|s)\s+{FIGURE}\s+(?:[\w'’-]+\s+)?lives\b", False),
         (
             "killed",
             rf"number\s+of\s+(?:[\w-]+\s+)?(?:killed|dead|deaths|casualties|fatalities|victims)\s+(?:[\w'’,-]+\s+){{0,14}}?(?:risen|rose|raised|climbed|reached|increased|jumped|surged)\s+to\s+{FIGURE}",
@@ -169,7 +177,7 @@ _NOBODY = re.compile(
 )
 # One victim: "a paramilitary ranger was killed", "shot dead a tribal elder", "another wounded".
 _ONE_PASSIVE = re.compile(
-    rf"\b(?:a|an|one|the)\s+(?P<np>(?:[\w'’-]+\s+){{1,5}}?)(?:was|has\s+been|had\s+been|is)\s+"
+    rf"\b(?:a|an|one|the)\s+(?P<np>(?:[\w'’-]+\s+){{1,5}}?)(?:was|(?:has|had)(?:\s+\w+ly)?\s+been|is)\s+"
     rf"(?:\w+\s+){{0,2}}?(?P<verb>{KILL_VERB}|{WOUND_VERB})\b",
     re.IGNORECASE,
 )

@@ -132,3 +132,19 @@ def test_offsets_point_into_the_text() -> None:
     sentence = "Gunmen killed 12 and wounded more than 50 others at the wedding party."
     for c in find_counts(sentence, offset=len(prefix)):
         assert (prefix + sentence)[c.start : c.end] == c.text
+
+
+@pytest.mark.parametrize(
+    ("text", "low"),
+    [
+        ("Attackers fatally shot two rangers at close range on Tuesday.", 2),
+        ("A blast in the market caused 63 deaths, officials said.", 63),
+        ("The raid on the village resulted in six deaths.", 6),
+        ("The bombing claimed seven civilians' lives.", 7),
+        ("At least six guards have lost their lives in the attack.", 6),
+        ("A teacher has reportedly been beheaded by the gunmen.", 1),
+    ],
+)
+def test_other_ways_of_telling_deaths(text: str, low: int) -> None:
+    killed = [c for c in find_counts(text) if c.kind == "killed"]
+    assert [c.count.low for c in killed] == [low]
