@@ -29,7 +29,10 @@ KILL_ACTIVE = (
     r"fatally\s+(?:shot|stabbed|wounded|injured)|fatally\s+shooting|"
     r"claim(?:ed|ing|s)\s+the\s+lives\s+of)"
 )
-WOUND_ACTIVE = r"(?:wound(?:ed|ing|s)?|injur(?:ed|ing|es)|hurt(?:ing|s)?|maim(?:ed|ing|s)?)"
+WOUND_ACTIVE = (
+    r"(?:wound(?:ed|ing|s)?|injur(?:ed|ing|es)|hurt(?:ing|s)?|maim(?:ed|ing|s)?|"
+    r"stabb(?:ed|ing)(?!(?:\s+[\w-]+){0,4}\s+to\s+death))"
+)
 QUAL = (
     r"at\s+least|no\s+(?:fewer|less)\s+than|a\s+minimum\s+of|more\s+than|over|upwards\s+of|"
     r"in\s+excess\s+of|up\s+to|as\s+many\s+as|at\s+most|fewer\s+than|less\s+than|about|around|"
@@ -133,6 +136,12 @@ def _patterns() -> list[tuple[str, re.Pattern[str], bool]]:
             True,
         ),
         ("killed", rf"\btoll\s+(?:hits|reaches|rises\s+to|climbs\s+to|tops|passes)\s+{FIGURE}", True),
+        # "stabbed three people to death", "hacked two farmers to death"
+        (
+            "killed",
+            rf"\b(?:stabb(?:ed|ing)|hack(?:ed|ing)|beat(?:en|ing)?|burn(?:ed|t|ing)|club(?:bed|bing)|ston(?:ed|ing))\s+{FIGURE}\s+{NP}to\s+death\b",
+            False,
+        ),
         # "causing 63 deaths", "results in six deaths", "claimed seven civilians' lives"
         (
             "killed",
@@ -191,7 +200,8 @@ _NAMED = re.compile(
     rf"(?=\s*,\s*(?:a|an|the)\s|\s+(?:in|at|on|near|outside)\s|\s*[.;])"
 )
 _ANOTHER = re.compile(
-    rf"\b(?:and|while)\s+another\s+(?:\w+\s+)?(?:was\s+)?(?P<verb>{WOUND_VERB}|{KILL_VERB})\b", re.I
+    rf"\b(?:and|while)\s+another\s+(?:\w+\s+)?(?:(?:was|is|has\s+been|had\s+been)\s+)?(?:\w+ly\s+)?(?P<verb>{WOUND_VERB}|{KILL_VERB})\b",
+    re.I,
 )
 _ESCAPED = re.compile(
     r"\bescap(?:ed|ing)\s+(?:\w+\s+)?(?:injury|unhurt|unharmed)|\bwere\s+(?:not\s+hurt|unhurt|unharmed)\b",

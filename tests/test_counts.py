@@ -148,3 +148,16 @@ def test_offsets_point_into_the_text() -> None:
 def test_other_ways_of_telling_deaths(text: str, low: int) -> None:
     killed = [c for c in find_counts(text) if c.kind == "killed"]
     assert [c.count.low for c in killed] == [low]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "low"),
+    [
+        ("A man stabbed three people in the market before police shot him.", "wounded", 3),
+        ("A man stabbed three people to death in the market.", "killed", 3),
+        ("One soldier died and another has been wounded.", "wounded", 1),
+        ("The shelling killed a father and wounded a teenage neighbour.", "wounded", 1),
+    ],
+)
+def test_stabbings_and_single_victims(text: str, kind: str, low: int) -> None:
+    assert [c.count.low for c in find_counts(text) if c.kind == kind] == [low]
