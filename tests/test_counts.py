@@ -161,3 +161,8 @@ def test_other_ways_of_telling_deaths(text: str, low: int) -> None:
 )
 def test_stabbings_and_single_victims(text: str, kind: str, low: int) -> None:
     assert [c.count.low for c in find_counts(text) if c.kind == kind] == [low]
+
+
+def test_a_breakdown_between_commas_may_hold_figures() -> None:
+    [c] = find_counts("At least 140 people, including more than 100 children, died in the attack.")
+    assert (c.kind, c.count.low, c.count.high) == ("killed", 140, None)
