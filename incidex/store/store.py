@@ -232,27 +232,18 @@ class Store:
 
     def reports_of(self, incident_id: int) -> list[StoredReport]:
         """The reports merged into an incident, oldest document first, with their documents."""
-        stmt = (
-            select(
-                reports.c.id,
-                reports.c.document_id,
-                reports.c.ordinal,
-                reports.c.incident_id,
-                reports.c.fields,
-                documents.c.doc_id,
-                documents.c.url,
-                documents.c.title,
-                documents.c.published,
-            )
-            .join(documents, documents.c.id == reports.c.document_id)
-            .where(reports.c.incident_id == incident_id)
-            .order_by(documents.c.published.asc().nulls_last(), documents.c.id, reports.c.ordinal)
+        return self._reports(
+            reports.c.incident_id == incident_id,
+            documents.c.published.asc().nulls_last(),
+            documents.c.id,
+            reports.c.ordinal,
         )
-        with self._conn() as conn:
-            return [StoredReport(**r._mapping) for r in conn.execute(stmt)]
 
     def reports_of_document(self, document_id: int) -> list[StoredReport]:
         """A document's reports, in order."""
+        return self._reports(reports.c.document_id == document_id, reports.c.ordinal)
+
+    def _reports(self, where: ColumnElement[bool], *order: Any) -> list[StoredReport]:
         stmt = (
             select(
                 reports.c.id,
@@ -266,8 +257,8 @@ class Store:
                 documents.c.published,
             )
             .join(documents, documents.c.id == reports.c.document_id)
-            .where(reports.c.document_id == document_id)
-            .order_by(reports.c.ordinal)
+            .where(where)
+            .order_by(*order)
         )
         with self._conn() as conn:
             return [StoredReport(**r._mapping) for r in conn.execute(stmt)]
