@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("acled-csv", "geojson", "jsonl", "parquet"), required=True)
     exp.add_argument("-o", "--output", help="file to write (required for parquet; default standard output)")
 
+    srv = sub.add_parser("serve", help="serve the REST API over the database")
+    srv.add_argument("--db", default=None, help=db_help)
+    srv.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
     ev = sub.add_parser("eval", help="score extraction against a gold file (shared/eval format)")
     ev.add_argument("gold", metavar="GOLD.jsonl")
     ev.add_argument("--out", metavar="PRED.jsonl", help="also write the predictions here")
@@ -272,6 +277,13 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from incidex.api import serve
+
+    serve(args.db, args.host, args.port)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -284,6 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ingest": _ingest,
             "incidents": _incidents,
             "export": _export,
+            "serve": _serve,
         }
         return commands[args.command](args)
     except IncidexError as exc:

@@ -1,0 +1,183 @@
+"""The REST API: incidents, their reports and history, and documents, over one store.
+
+Read-only for now (issue 4 adds submission, review and tokens). ``create_app(url)`` builds
+a FastAPI app over :func:`incidex.store.open_store`; ``incidex serve`` runs it with uvicorn.
+
+Every error, ours or the framework's (unknown route, bad query parameter), has one JSON
+shape so that clients parse one thing::
+
+    {"error": {"status": 404, "code": "not_found", "message": "no incident 'inc_…' in …"}}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from incidex.errors import IncidexError
+from incidex.export import Exported, write_geojson
+from incidex.store import IncidentQuery, Store, StoredIncident, open_store
+from incidex.store.errors import NotFoundError
+
+MAX_PAGE = 1000
+
+_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 422: "invalid_parameter"}
+
+
+def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
+    code = code or _CODES.get(status, "error")
+    return JSONResponse({"error": {"status": status, "code": code, "message": message}}, status_code=status)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _summary(inc: StoredIncident) -> dict[str, Any]:
+    return {"incident_id": inc.incident_uid, **inc.fields, "n_reports": inc.n_reports}
+
+
+def create_app(url: str | None = None, *, store: Store | None = None) -> FastAPI:
+    """The API over the database at ``url`` (or an open ``store``, which the caller closes)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = store is None
+        app.state.store = store if store is not None else open_store(url)
+        try:
+            yield
+        finally:
+            if own:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="incidex",
+        summary="Incidents of political violence extracted from news reports",
+        version="0.1.0",
+        lifespan=lifespan,
+        # The docs pages load their scripts from a CDN; they return with locally served
+        # assets (issue 4). The schema itself is served.
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return _error(404, str(exc))
+
+    @app.exception_handler(IncidexError)
+    async def incidex_error(request: Request, exc: IncidexError) -> JSONResponse:
+        return _error(400, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path"))
+            parts.append(f"{where}: {e.get('msg', 'invalid')}")
+        return _error(422, "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail))
+
+    def the_store(request: Request) -> Store:
+        return request.app.state.store  # type: ignore[no-any-return]
+
+    @app.get("/incidents", summary="Incidents matching every filter given, newest first")
+    def list_incidents(
+        request: Request,
+        country: str | None = None,
+        admin1: str | None = None,
+        event_type: str | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        min_killed: Annotated[int | None, Query(ge=0)] = None,
+        text: Annotated[str | None, Query(max_length=500)] = None,
+        lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+        lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+        km: Annotated[float | None, Query(ge=0, le=20_000)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+        format: Literal["json", "geojson"] = "json",
+    ) -> Response:
+        given = [v is not None for v in (lat, lon, km)]
+        if any(given) and not all(given):
+            return _error(422, "near: give lat, lon and km together")
+        near = (lat, lon, km) if all(given) else None
+        query = IncidentQuery(
+            country=country,
+            admin1=admin1,
+            near=near,  # type: ignore[arg-type]
+            date_from=date_from,
+            date_to=date_to,
+            event_type=event_type,
+            min_killed=min_killed,
+            text=text,
+            limit=limit + 1,  # one more tells whether a next page exists
+            offset=offset,
+        )
+        store = the_store(request)
+        found = list(store.incidents(query))
+        more = len(found) > limit
+        found = found[:limit]
+        if format == "geojson":
+            out = io.StringIO()
+            write_geojson((Exported(i, store.reports_of(i.id)) for i in found), out)
+            return Response(out.getvalue(), media_type="application/geo+json")
+        body = {
+            "items": [_summary(i) for i in found],
+            "limit": limit,
+            "offset": offset,
+            "next_offset": offset + limit if more else None,
+        }
+        return JSONResponse(_jsonable(body))
+
+    @app.get("/incidents/{incident_id}", summary="One incident: merged fields, every report, history")
+    def get_incident(request: Request, incident_id: Annotated[str, Path(max_length=64)]) -> JSONResponse:
+        store = the_store(request)
+        key: int | str = int(incident_id) if incident_id.isdigit() else incident_id
+        if isinstance(key, int) and key > 2**62:
+            raise NotFoundError(f"no incident {incident_id!r}")
+        inc = store.get_incident(key)
+        body = _summary(inc)
+        body["reports"] = [
+            {"document_id": r.document_id, "doc_id": r.doc_id, "url": r.url, "title": r.title, **r.fields}
+            for r in store.reports_of(inc.id)
+        ]
+        body["history"] = [
+            {k: v for k, v in asdict(h).items() if k != "incident_id"} for h in store.history(inc.id)
+        ]
+        return JSONResponse(_jsonable(body))
+
+    @app.get("/documents/{document_id}", summary="One stored document: its text and the incidents read in it")
+    def get_document(request: Request, document_id: int) -> JSONResponse:
+        store = the_store(request)
+        if not 0 < document_id < 2**62:
+            raise NotFoundError(f"no document {document_id}")
+        doc = store.get_document(document_id)
+        body = {k: v for k, v in asdict(doc).items()}
+        body["reports"] = [
+            {"ordinal": r.ordinal, "incident_id": r.incident_id, **r.fields}
+            for r in store.reports_of_document(doc.id)
+        ]
+        return JSONResponse(_jsonable(body))
+
+    return app
+
+
+def serve(url: str | None, host: str, port: int) -> None:
+    """Run the API with uvicorn until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(url), host=host, port=port, log_level="info")

@@ -1,0 +1,160 @@
+"""The REST API in-process: listing with filters and paging, GeoJSON, the incident and document
+views, and the one error shape."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from incidex.api import create_app
+from incidex.errors import IncidexError
+from incidex.ingest import ingest
+from incidex.sources import iter_sources
+from incidex.store import open_store
+
+# Fictional reports: two outlets tell one bombing, a third tells a raid elsewhere; the fourth
+# carries markup that must come back as text, never as markup.
+REPORTS = [
+    {
+        "doc_id": "wire-1",
+        "url": "https://wire.example.com/kano-1",
+        "published": "2024-05-07",
+        "text": "A car bomb exploded at a crowded bus station in Kano on Monday, killing at least nine "
+        "people and wounding 20 others, police said.",
+    },
+    {
+        "doc_id": "daily-1",
+        "url": "https://daily.example.org/news/kano-blast",
+        "published": "2024-05-07",
+        "text": "At least 12 people were killed when a car bomb went off at a bus station in the northern "
+        "city of Kano on Monday, witnesses said. Police blamed Boko Haram for the attack.",
+    },
+    {
+        "doc_id": "wire-2",
+        "url": "https://wire.example.com/maiduguri-2",
+        "published": "2024-05-10",
+        "text": "Gunmen on motorcycles killed five villagers in a raid near Maiduguri on Thursday, "
+        "residents said. <script>alert(1)</script>",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    root = tmp_path_factory.mktemp("api")
+    src = root / "reports.jsonl"
+    src.write_text("".join(json.dumps(d) + "\n" for d in REPORTS), encoding="utf-8")
+    db = root / "api.db"
+    with open_store(db) as store:
+        ingest(iter_sources([str(src)]), store)
+    with TestClient(create_app(str(db))) as c:
+        yield c
+
+
+def _error(resp, status: int) -> dict:  # type: ignore[no-untyped-def]
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) == {"error"}
+    assert body["error"]["status"] == status
+    assert body["error"]["message"]
+    return body["error"]  # type: ignore[no-any-return]
+
+
+def test_list_newest_first_with_merged_reports(client: TestClient) -> None:
+    body = client.get("/incidents").json()
+    items = body["items"]
+    assert [i["place"] for i in items] == ["Maiduguri", "Kano"]
+    kano = items[1]
+    assert kano["n_reports"] == 2
+    assert kano["killed"]["best"] in (9, 12)  # the reconciled figure of the two reports
+    assert body["next_offset"] is None
+
+
+def test_filters(client: TestClient) -> None:
+    assert [i["place"] for i in client.get("/incidents", params={"min_killed": 6}).json()["items"]] == [
+        "Kano"
+    ]
+    assert client.get("/incidents", params={"country": "PK"}).json()["items"] == []
+    got = client.get("/incidents", params={"date_from": "2024-05-08"}).json()["items"]
+    assert [i["place"] for i in got] == ["Maiduguri"]
+    got = client.get("/incidents", params={"text": "motorcycles"}).json()["items"]
+    assert [i["place"] for i in got] == ["Maiduguri"]
+    # Maiduguri lies about 470 km east of Kano.
+    near = {"lat": 12.0, "lon": 8.52, "km": 50}
+    assert [i["place"] for i in client.get("/incidents", params=near).json()["items"]] == ["Kano"]
+
+
+def test_paging(client: TestClient) -> None:
+    first = client.get("/incidents", params={"limit": 1}).json()
+    assert len(first["items"]) == 1 and first["next_offset"] == 1
+    second = client.get("/incidents", params={"limit": 1, "offset": 1}).json()
+    assert second["next_offset"] is None
+    assert first["items"][0]["incident_id"] != second["items"][0]["incident_id"]
+
+
+def test_geojson(client: TestClient) -> None:
+    resp = client.get("/incidents", params={"format": "geojson"})
+    assert resp.headers["content-type"].startswith("application/geo+json")
+    features = resp.json()["features"]
+    assert len(features) == 2
+    lon, lat = next(f for f in features if f["properties"]["location"] == "Kano")["geometry"]["coordinates"]
+    assert abs(lat - 12.0) < 0.3 and abs(lon - 8.52) < 0.3
+
+
+def test_incident_view_has_reports_evidence_and_history(client: TestClient) -> None:
+    uid = next(i["incident_id"] for i in client.get("/incidents").json()["items"] if i["place"] == "Kano")
+    body = client.get(f"/incidents/{uid}").json()
+    assert {r["doc_id"] for r in body["reports"]} == {"wire-1", "daily-1"}
+    assert all(r["evidence"] for r in body["reports"])
+    assert [h["action"] for h in body["history"]][0] == "created"
+    assert len(body["history"]) >= 2
+
+
+def test_document_view_returns_text_and_evidence_spans(client: TestClient) -> None:
+    uid = next(
+        i["incident_id"] for i in client.get("/incidents").json()["items"] if i["place"] == "Maiduguri"
+    )
+    doc_id = client.get(f"/incidents/{uid}").json()["reports"][0]["document_id"]
+    doc = client.get(f"/documents/{doc_id}").json()
+    assert doc["doc_id"] == "wire-2"
+    # Markup in a report is data: it comes back verbatim inside a JSON string.
+    assert "<script>alert(1)</script>" in doc["text"]
+    spans = doc["reports"][0]["evidence"]
+    assert {"incident", "killed"} <= {s["field"] for s in spans}
+    for span in spans:
+        assert doc["text"][span["start"] : span["end"]] == span["text"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/incidents/inc_000000000000", 404),
+        ("/incidents/99999999999999999999999", 404),
+        ("/documents/424242", 404),
+        ("/documents/abc", 422),
+        ("/incidents?limit=0", 422),
+        ("/incidents?date_from=yesterday", 422),
+        ("/incidents?lat=12", 422),
+        ("/incidents?date_from=2024-05-09&date_to=2024-05-01", 400),
+        ("/no/such/route", 404),
+    ],
+)
+def test_one_error_shape(client: TestClient, path: str, status: int) -> None:
+    _error(client.get(path), status)
+
+
+def test_schema_is_served(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/incidents", "/incidents/{incident_id}", "/documents/{document_id}"} <= set(paths)
+
+
+def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
+    # A directory is not a database file: the store refuses it, naming it, when the app starts.
+    folder = tmp_path / "api-dir"
+    folder.mkdir()
+    with pytest.raises(IncidexError, match="api-dir"), TestClient(create_app(str(folder))):
+        pass
