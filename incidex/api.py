@@ -1,6 +1,7 @@
 """The REST API: incidents, their reports and history, and documents, over one store.
 
-Read-only for now (issue 4 adds submission, review and tokens). ``create_app(url)`` builds
+Reads are open; writes (``POST /documents``) need a token from ``incidex token create NAME``,
+sent as ``Authorization: Bearer TOKEN``. Review endpoints and the web page are still to come. ``create_app(url)`` builds
 a FastAPI app over :func:`incidex.store.open_store`; ``incidex serve`` runs it with uvicorn.
 
 Every error, ours or the framework's (unknown route, bad query parameter), has one JSON
@@ -19,19 +20,31 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from incidex.dedup import digest
 from incidex.errors import IncidexError
 from incidex.export import Exported, write_geojson
+from incidex.ingest import ingest
+from incidex.records import Document
 from incidex.store import IncidentQuery, Store, StoredIncident, open_store
 from incidex.store.errors import NotFoundError
 
 MAX_PAGE = 1000
 
-_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 422: "invalid_parameter"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    409: "duplicate",
+    405: "method_not_allowed",
+    422: "invalid_parameter",
+}
 
 
 def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
@@ -45,6 +58,47 @@ def _jsonable(value: Any) -> Any:
 
 def _summary(inc: StoredIncident) -> dict[str, Any]:
     return {"incident_id": inc.incident_uid, **inc.fields, "n_reports": inc.n_reports}
+
+
+class Unauthorized(IncidexError):
+    """A write without a valid token."""
+
+
+class Submission(BaseModel):
+    """A report to extract and merge: its text and what is known about it."""
+
+    text: str = Field(min_length=1, max_length=2_000_000)
+    url: str | None = Field(default=None, max_length=2000)
+    title: str | None = Field(default=None, max_length=1000)
+    source: str | None = Field(default=None, max_length=200)
+    published: dt.date | None = Field(default=None, description="publication date; dates resolve against it")
+    doc_id: str | None = Field(
+        default=None, max_length=200, description="your id for it (default: one is made)"
+    )
+
+
+_bearer = HTTPBearer(auto_error=False, description="a token from `incidex token create NAME`")
+
+
+def the_store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def writer(request: Request, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    if cred is None:
+        raise Unauthorized(
+            "this endpoint writes: send 'Authorization: Bearer TOKEN' (incidex token create NAME)"
+        )
+    name = the_store(request).token_name(cred.credentials)
+    if name is None:
+        raise Unauthorized(
+            "the token is not one of this database's; create one with: incidex token create NAME"
+        )
+    return name
+
+
+#: The name of the token a write came with (a dependency of every write endpoint).
+Writer = Annotated[str, Depends(writer)]
 
 
 def create_app(url: str | None = None, *, store: Store | None = None) -> FastAPI:
@@ -75,6 +129,12 @@ def create_app(url: str | None = None, *, store: Store | None = None) -> FastAPI
     async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
         return _error(404, str(exc))
 
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
+        resp = _error(401, str(exc))
+        resp.headers["WWW-Authenticate"] = "Bearer"
+        return resp
+
     @app.exception_handler(IncidexError)
     async def incidex_error(request: Request, exc: IncidexError) -> JSONResponse:
         return _error(400, str(exc))
@@ -90,9 +150,6 @@ def create_app(url: str | None = None, *, store: Store | None = None) -> FastAPI
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail))
-
-    def the_store(request: Request) -> Store:
-        return request.app.state.store  # type: ignore[no-any-return]
 
     @app.get("/incidents", summary="Incidents matching every filter given, newest first")
     def list_incidents(
@@ -172,6 +229,34 @@ def create_app(url: str | None = None, *, store: Store | None = None) -> FastAPI
             for r in store.reports_of_document(doc.id)
         ]
         return JSONResponse(_jsonable(body))
+
+    @app.post("/documents", status_code=201, summary="Submit a report: it is stored, extracted and merged")
+    def post_document(request: Request, sub: Submission, who: Writer) -> JSONResponse:
+        store = the_store(request)
+        key = digest(sub.text)
+        known = store.document_exists(url=sub.url, digest=key)
+        if known is not None:
+            return _error(
+                409, f"this report is stored already as documents.id {known}; GET /documents/{known}"
+            )
+        doc = Document(
+            doc_id=sub.doc_id or f"api-{key[:16]}",
+            text=sub.text,
+            published=sub.published,
+            url=sub.url,
+            title=sub.title,
+            source=sub.source or who,
+        )
+        summary = ingest([doc], store)
+        if summary.failed:
+            return _error(400, "; ".join(summary.failed))
+        stored = store.document_exists(url=sub.url, digest=key)
+        if stored is None:  # a near-duplicate of a stored report: kept out, as ingest does
+            return _error(409, "this report nearly repeats a stored one and was not added")
+        resp = get_document(request, stored)
+        resp.status_code = 201
+        resp.headers["Location"] = f"/documents/{stored}"
+        return resp
 
     return app
 

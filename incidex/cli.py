@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
 
+    tok = sub.add_parser("token", help="manage the REST API's write tokens")
+    tok_sub = tok.add_subparsers(dest="token_command", required=True)
+    tok_new = tok_sub.add_parser("create", help="create a write token and print it (shown once)")
+    tok_new.add_argument("name", help="who or what will use it")
+    tok_new.add_argument("--db", default=None, help=db_help)
+
     ev = sub.add_parser("eval", help="score extraction against a gold file (shared/eval format)")
     ev.add_argument("gold", metavar="GOLD.jsonl")
     ev.add_argument("--out", metavar="PRED.jsonl", help="also write the predictions here")
@@ -277,6 +283,16 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token(args: argparse.Namespace) -> int:
+    from incidex.store import open_store
+
+    with open_store(args.db) as store:
+        token = store.create_token(args.name)
+    print(token)
+    print(f"incidex: token {args.name!r} created; it is shown only now, keep it secret", file=sys.stderr)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from incidex.api import serve
 
@@ -297,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "incidents": _incidents,
             "export": _export,
             "serve": _serve,
+            "token": _token,
         }
         return commands[args.command](args)
     except IncidexError as exc:

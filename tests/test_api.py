@@ -158,3 +158,80 @@ def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(IncidexError, match="api-dir"), TestClient(create_app(str(folder))):
         pass
+
+
+# -- writes ---------------------------------------------------------------------------------
+
+NEW_REPORT = {
+    "text": "Militants stormed a police post in Bauchi on Sunday, killing three officers, a police "
+    "spokesman said.",
+    "url": "https://wire.example.com/bauchi-3",
+    "published": "2024-05-14",
+}
+
+
+@pytest.fixture
+def writable(tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
+    db = tmp_path / "w.db"
+    with open_store(db) as store:
+        token = store.create_token("desk")
+    with TestClient(create_app(str(db))) as c:
+        yield c, token
+
+
+def test_post_needs_a_valid_token(writable: tuple[TestClient, str]) -> None:
+    client, _ = writable
+    err = _error(client.post("/documents", json=NEW_REPORT), 401)
+    assert err["code"] == "unauthorized" and "token create" in err["message"]
+    _error(client.post("/documents", json=NEW_REPORT, headers={"Authorization": "Bearer incx_wrong"}), 401)
+    assert client.get("/incidents").json()["items"] == []
+
+
+def test_post_extracts_merges_and_refuses_a_repeat(writable: tuple[TestClient, str]) -> None:
+    client, token = writable
+    auth = {"Authorization": f"Bearer {token}"}
+    resp = client.post("/documents", json=NEW_REPORT, headers=auth)
+    assert resp.status_code == 201, resp.text
+    doc = resp.json()
+    assert resp.headers["location"] == f"/documents/{doc['id']}"
+    assert doc["source"] == "desk"  # no source given: the token's name stands in
+    [report] = doc["reports"]
+    assert report["place"] == "Bauchi" and report["killed"]["low"] == 3 and report["date"] == "2024-05-12"
+    [inc] = client.get("/incidents").json()["items"]
+    assert inc["place"] == "Bauchi"
+    again = _error(client.post("/documents", json=NEW_REPORT, headers=auth), 409)
+    assert f"documents.id {doc['id']}" in again["message"]
+    assert len(client.get("/incidents").json()["items"]) == 1
+
+
+def test_post_refuses_an_empty_report(writable: tuple[TestClient, str]) -> None:
+    client, token = writable
+    _error(client.post("/documents", json={"text": ""}, headers={"Authorization": f"Bearer {token}"}), 422)
+    _error(client.post("/documents", content=b"\xff\xfe", headers={"Authorization": f"Bearer {token}"}), 422)
+
+
+def test_tokens_are_stored_hashed_and_named_once(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "t.db"
+    with open_store(db) as store:
+        token = store.create_token("desk")
+        assert store.token_name(token) == "desk"
+        assert store.token_name(token + "x") is None
+        with pytest.raises(IncidexError, match="'desk' exists"):
+            store.create_token("desk")
+        with pytest.raises(IncidexError, match="needs a name"):
+            store.create_token("  ")
+    stored = sqlite3.connect(db).execute("SELECT digest FROM api_tokens").fetchall()
+    assert len(stored) == 1 and token not in stored[0][0]
+
+
+def test_token_cli_prints_a_working_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from incidex.cli import main
+
+    db = tmp_path / "c.db"
+    assert main(["token", "create", "ops", "--db", str(db)]) == 0
+    token = capsys.readouterr().out.strip()
+    with open_store(db) as store:
+        assert store.token_name(token) == "ops"
+    assert main(["token", "create", "ops", "--db", str(db)]) == 2

@@ -156,6 +156,17 @@ incident_history = Table(
     Index(None, "incident_id"),
 )
 
+#: Write tokens of the REST API. Only a SHA-256 of each token is kept: tokens are 256 random
+#: bits, so a fast hash suffices, and a stolen database yields no usable token.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("digest", Text, nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 #: Scalar columns copied out of a report's or incident's fields, for indexes and filters.
 REPORT_SCALARS = (
     "event_type",

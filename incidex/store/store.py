@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from incidex.store.records import HistoryEntry, IncidentQuery, StoredDocument, S
 from incidex.store.schema import (
     INCIDENT_SCALARS,
     REPORT_SCALARS,
+    api_tokens,
     documents,
     incident_history,
     incidents,
@@ -499,6 +501,33 @@ class Store:
             found = list(rows) if q.near is None else _within(rows, q.near, q.offset, q.limit)
         return (StoredIncident(**r._mapping) for r in found)
 
+    # -- API tokens ---------------------------------------------------------------------------
+
+    def create_token(self, name: str) -> str:
+        """A new write token for the REST API, named ``name``; only its digest is stored, so
+        this is the one time it can be read."""
+        name = name.strip()
+        if not name:
+            raise StoreError("a token needs a name (who or what will use it)")
+        token = "incx_" + secrets.token_urlsafe(32)
+        with self._errors(), self._conn(write=True) as conn:
+            if conn.execute(select(api_tokens.c.id).where(api_tokens.c.name == name)).first():
+                raise StoreError(f"a token named {name!r} exists in {self.url}; choose another name")
+            conn.execute(
+                insert(api_tokens).values(
+                    name=name, digest=_token_digest(token), created_at=dt.datetime.now(dt.UTC)
+                )
+            )
+        return token
+
+    def token_name(self, token: str) -> str | None:
+        """The name of the token ``token``; ``None`` if it is not a token of this database."""
+        with self._conn() as conn:
+            row = conn.execute(
+                select(api_tokens.c.name).where(api_tokens.c.digest == _token_digest(token))
+            ).first()
+        return None if row is None else str(row.name)
+
     # -- the whole database -------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
@@ -508,6 +537,10 @@ class Store:
                 name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
                 for name, t in (("documents", documents), ("reports", reports), ("incidents", incidents))
             }
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 _NEWEST = (incidents.c.date.desc().nulls_last(), incidents.c.id.desc())
