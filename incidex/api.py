@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -261,8 +262,23 @@ def create_app(url: str | None = None, *, store: Store | None = None) -> FastAPI
     return app
 
 
-def serve(url: str | None, host: str, port: int) -> None:
-    """Run the API with uvicorn until interrupted."""
+def app_from_env() -> FastAPI:
+    """The app over ``$INCIDEX_DB``: what each of ``serve``'s worker processes builds."""
+    return create_app(os.environ.get("INCIDEX_DB") or None)
+
+
+def serve(url: str | None, host: str, port: int, *, workers: int = 1) -> None:
+    """Run the API with uvicorn until interrupted; ``workers`` processes share the port."""
     import uvicorn
 
-    uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+    if workers < 1:
+        raise IncidexError(f"--workers must be at least 1, got {workers}")
+    if workers == 1:
+        uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+        return
+    # Worker processes import the app by name, so the database travels in the environment.
+    if url:
+        os.environ["INCIDEX_DB"] = str(url)
+    uvicorn.run(
+        "incidex.api:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info"
+    )

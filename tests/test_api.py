@@ -235,3 +235,19 @@ def test_token_cli_prints_a_working_token(tmp_path: Path, capsys: pytest.Capture
     with open_store(db) as store:
         assert store.token_name(token) == "ops"
     assert main(["token", "create", "ops", "--db", str(db)]) == 2
+
+
+def test_worker_processes_build_the_app_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incidex.api import app_from_env, serve
+
+    db = tmp_path / "env.db"
+    with open_store(db) as store:
+        store.create_token("env")
+    monkeypatch.setenv("INCIDEX_DB", str(db))
+    with TestClient(app_from_env()) as c:
+        assert c.get("/incidents").json()["items"] == []
+        assert c.app.state.store.token_name("nope") is None  # type: ignore[attr-defined]
+    with pytest.raises(IncidexError, match="--workers must be at least 1"):
+        serve(str(db), "127.0.0.1", 0, workers=0)
