@@ -85,11 +85,9 @@ def the_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def writer(request: Request, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+def _token_owner(request: Request, cred: HTTPAuthorizationCredentials | None, why: str) -> str:
     if cred is None:
-        raise Unauthorized(
-            "this endpoint writes: send 'Authorization: Bearer TOKEN' (incidex token create NAME)"
-        )
+        raise Unauthorized(f"{why}: send 'Authorization: Bearer TOKEN' (incidex token create NAME)")
     name = the_store(request).token_name(cred.credentials)
     if name is None:
         raise Unauthorized(
@@ -98,17 +96,30 @@ def writer(request: Request, cred: Annotated[HTTPAuthorizationCredentials | None
     return name
 
 
+def writer(request: Request, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    return _token_owner(request, cred, "this endpoint writes")
+
+
+def reader(request: Request, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    """Reads are open unless the app was made with ``open_reads=False``."""
+    if not request.app.state.open_reads:
+        _token_owner(request, cred, "reads on this server need a token")
+
+
 #: The name of the token a write came with (a dependency of every write endpoint).
 Writer = Annotated[str, Depends(writer)]
 
 
-def create_app(url: str | None = None, *, store: Store | None = None) -> FastAPI:
-    """The API over the database at ``url`` (or an open ``store``, which the caller closes)."""
+def create_app(url: str | None = None, *, store: Store | None = None, open_reads: bool = True) -> FastAPI:
+    """The API over the database at ``url`` (or an open ``store``, which the caller closes).
+
+    ``open_reads=False`` makes every read need a token too (the schema stays open)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = store is None
         app.state.store = store if store is not None else open_store(url)
+        app.state.open_reads = open_reads
         try:
             yield
         finally:
@@ -152,7 +163,11 @@ def create_app(url: str | None = None, *, store: Store | None = None) -> FastAPI
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail))
 
-    @app.get("/incidents", summary="Incidents matching every filter given, newest first")
+    @app.get(
+        "/incidents",
+        summary="Incidents matching every filter given, newest first",
+        dependencies=[Depends(reader)],
+    )
     def list_incidents(
         request: Request,
         country: str | None = None,
@@ -201,7 +216,11 @@ def create_app(url: str | None = None, *, store: Store | None = None) -> FastAPI
         }
         return JSONResponse(_jsonable(body))
 
-    @app.get("/incidents/{incident_id}", summary="One incident: merged fields, every report, history")
+    @app.get(
+        "/incidents/{incident_id}",
+        summary="One incident: merged fields, every report, history",
+        dependencies=[Depends(reader)],
+    )
     def get_incident(request: Request, incident_id: Annotated[str, Path(max_length=64)]) -> JSONResponse:
         store = the_store(request)
         key: int | str = int(incident_id) if incident_id.isdigit() else incident_id
@@ -218,7 +237,11 @@ def create_app(url: str | None = None, *, store: Store | None = None) -> FastAPI
         ]
         return JSONResponse(_jsonable(body))
 
-    @app.get("/documents/{document_id}", summary="One stored document: its text and the incidents read in it")
+    @app.get(
+        "/documents/{document_id}",
+        summary="One stored document: its text and the incidents read in it",
+        dependencies=[Depends(reader)],
+    )
     def get_document(request: Request, document_id: int) -> JSONResponse:
         store = the_store(request)
         if not 0 < document_id < 2**62:
@@ -264,21 +287,24 @@ def create_app(url: str | None = None, *, store: Store | None = None) -> FastAPI
 
 def app_from_env() -> FastAPI:
     """The app over ``$INCIDEX_DB``: what each of ``serve``'s worker processes builds."""
-    return create_app(os.environ.get("INCIDEX_DB") or None)
+    return create_app(
+        os.environ.get("INCIDEX_DB") or None, open_reads=os.environ.get("INCIDEX_READS", "open") == "open"
+    )
 
 
-def serve(url: str | None, host: str, port: int, *, workers: int = 1) -> None:
+def serve(url: str | None, host: str, port: int, *, workers: int = 1, open_reads: bool = True) -> None:
     """Run the API with uvicorn until interrupted; ``workers`` processes share the port."""
     import uvicorn
 
     if workers < 1:
         raise IncidexError(f"--workers must be at least 1, got {workers}")
     if workers == 1:
-        uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(url, open_reads=open_reads), host=host, port=port, log_level="info")
         return
     # Worker processes import the app by name, so the database travels in the environment.
     if url:
         os.environ["INCIDEX_DB"] = str(url)
+    os.environ["INCIDEX_READS"] = "open" if open_reads else "token"
     uvicorn.run(
         "incidex.api:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info"
     )

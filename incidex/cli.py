@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     srv.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    srv.add_argument(
+        "--reads",
+        choices=("open", "token"),
+        default="open",
+        help="open: anyone may read (default); token: reads need a token as writes do",
+    )
 
     tok = sub.add_parser("token", help="manage the REST API's write tokens")
     tok_sub = tok.add_subparsers(dest="token_command", required=True)
@@ -297,7 +303,7 @@ def _token(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from incidex.api import serve
 
-    serve(args.db, args.host, args.port, workers=args.workers)
+    serve(args.db, args.host, args.port, workers=args.workers, open_reads=args.reads == "open")
     return 0
 
 

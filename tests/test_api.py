@@ -251,3 +251,16 @@ def test_worker_processes_build_the_app_from_the_environment(
         assert c.app.state.store.token_name("nope") is None  # type: ignore[attr-defined]
     with pytest.raises(IncidexError, match="--workers must be at least 1"):
         serve(str(db), "127.0.0.1", 0, workers=0)
+
+
+def test_reads_can_be_closed(tmp_path: Path) -> None:
+    db = tmp_path / "closed.db"
+    with open_store(db) as store:
+        token = store.create_token("analyst")
+    with TestClient(create_app(str(db), open_reads=False)) as c:
+        err = _error(c.get("/incidents"), 401)
+        assert "reads on this server need a token" in err["message"]
+        _error(c.get("/documents/1"), 401)
+        _error(c.get("/incidents", headers={"Authorization": "Bearer incx_wrong"}), 401)
+        assert c.get("/incidents", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert c.get("/openapi.json").status_code == 200
