@@ -78,6 +78,13 @@ class Submission(BaseModel):
     )
 
 
+class Correction(BaseModel):
+    """Fields a reviewer sets on an incident (see ``REVIEWABLE``), e.g. ``{"killed": {...}}``
+    or ``{"not_incident": true}``."""
+
+    fields: dict[str, Any] = Field(min_length=1, max_length=20)
+
+
 _bearer = HTTPBearer(auto_error=False, description="a token from `incidex token create NAME`")
 
 
@@ -232,6 +239,7 @@ def create_app(url: str | None = None, *, store: Store | None = None, open_reads
             {"document_id": r.document_id, "doc_id": r.doc_id, "url": r.url, "title": r.title, **r.fields}
             for r in store.reports_of(inc.id)
         ]
+        body["reviews"] = store.reviews_of(inc.id)
         body["history"] = [
             {k: v for k, v in asdict(h).items() if k != "incident_id"} for h in store.history(inc.id)
         ]
@@ -253,6 +261,16 @@ def create_app(url: str | None = None, *, store: Store | None = None, open_reads
             for r in store.reports_of_document(doc.id)
         ]
         return JSONResponse(_jsonable(body))
+
+    @app.patch("/incidents/{incident_id}", summary="Correct an incident; later merges keep the correction")
+    def correct_incident(
+        request: Request, incident_id: Annotated[str, Path(max_length=64)], body: Correction, who: Writer
+    ) -> JSONResponse:
+        store = the_store(request)
+        key: int | str = int(incident_id) if incident_id.isdigit() and len(incident_id) < 18 else incident_id
+        inc = store.get_incident(key)
+        store.review_incident(inc.id, body.fields, reviewer=who, at=dt.datetime.now(dt.UTC))
+        return get_incident(request, inc.incident_uid)
 
     @app.post("/documents", status_code=201, summary="Submit a report: it is stored, extracted and merged")
     def post_document(request: Request, sub: Submission, who: Writer) -> JSONResponse:

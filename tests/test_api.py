@@ -264,3 +264,48 @@ def test_reads_can_be_closed(tmp_path: Path) -> None:
         _error(c.get("/incidents", headers={"Authorization": "Bearer incx_wrong"}), 401)
         assert c.get("/incidents", headers={"Authorization": f"Bearer {token}"}).status_code == 200
         assert c.get("/openapi.json").status_code == 200
+
+
+# -- review ---------------------------------------------------------------------------------
+
+
+def test_a_correction_is_audited_and_outlives_later_merges(writable: tuple[TestClient, str]) -> None:
+    client, token = writable
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.post("/documents", json=NEW_REPORT, headers=auth).status_code == 201
+    [inc] = client.get("/incidents").json()["items"]
+    uid = inc["incident_id"]
+    fix = {"fields": {"killed": {"low": 4, "high": 4, "best": 4}, "perpetrator": "Boko Haram"}}
+    _error(client.patch(f"/incidents/{uid}", json=fix), 401)
+    body = client.patch(f"/incidents/{uid}", json=fix, headers=auth).json()
+    assert body["killed"]["best"] == 4 and body["perpetrator"] == "Boko Haram"
+    [review] = body["reviews"]
+    assert review["reviewer"] == "desk"
+    assert review["changes"]["killed"] == [inc["killed"], {"low": 4, "high": 4, "best": 4}]
+    # A second outlet reports the same attack with another toll: it merges, the correction stays.
+    later = {
+        "text": "Five police officers were killed when militants stormed a police post in Bauchi "
+        "on Sunday, officials said.",
+        "url": "https://daily.example.org/bauchi-post",
+        "published": "2024-05-14",
+    }
+    assert client.post("/documents", json=later, headers=auth).status_code == 201
+    [merged] = client.get("/incidents").json()["items"]
+    assert merged["incident_id"] == uid and merged["n_reports"] == 2
+    assert merged["killed"]["best"] == 4 and merged["perpetrator"] == "Boko Haram"
+    assert client.get("/incidents", params={"min_killed": 4}).json()["items"]  # the index follows too
+
+
+def test_marking_not_an_incident_and_refusing_unknown_fields(writable: tuple[TestClient, str]) -> None:
+    client, token = writable
+    auth = {"Authorization": f"Bearer {token}"}
+    client.post("/documents", json=NEW_REPORT, headers=auth)
+    [inc] = client.get("/incidents").json()["items"]
+    uid = inc["incident_id"]
+    body = client.patch(f"/incidents/{uid}", json={"fields": {"not_incident": True}}, headers=auth).json()
+    assert body["not_incident"] is True and body["reviewed"] == {"not_incident": True}
+    err = _error(client.patch(f"/incidents/{uid}", json={"fields": {"evidence": []}}, headers=auth), 400)
+    assert "cannot correct ['evidence']" in err["message"]
+    _error(client.patch(f"/incidents/{uid}", json={"fields": {"not_incident": "yes"}}, headers=auth), 400)
+    _error(client.patch("/incidents/inc_000000000000", json={"fields": {"place": "X"}}, headers=auth), 404)
+    assert len(client.get(f"/incidents/{uid}").json()["reviews"]) == 1

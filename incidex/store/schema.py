@@ -167,6 +167,19 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+#: Reviewers' corrections, the audit trail: who changed what, when, from what to what. The
+#: corrected values also live in the incident's ``fields["reviewed"]``, which merges respect.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("reviewer", Text, nullable=False),
+    Column("changes", JSONDoc, nullable=False),
+    Index(None, "incident_id"),
+)
+
 #: Scalar columns copied out of a report's or incident's fields, for indexes and filters.
 REPORT_SCALARS = (
     "event_type",

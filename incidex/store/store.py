@@ -38,6 +38,7 @@ from incidex.store.schema import (
     incident_history,
     incidents,
     reports,
+    reviews,
 )
 
 #: PostgreSQL advisory lock that serialises write transactions (SQLite's BEGIN IMMEDIATE).
@@ -359,6 +360,12 @@ class Store:
                 if current is not None and current.id == incident_id
                 else self._incident(conn, incident_id)
             )
+            reviewed = old.fields.get("reviewed") or {}
+            if reviewed:  # a reviewer's value outlives every later merge
+                fields.update(reviewed)
+                fields["reviewed"] = reviewed
+                if changes is not None:
+                    changes = {k: v for k, v in changes.items() if k not in reviewed}
             if changes is None:
                 changes = {
                     k: [old.fields.get(k), fields.get(k)]
@@ -501,6 +508,52 @@ class Store:
             found = list(rows) if q.near is None else _within(rows, q.near, q.offset, q.limit)
         return (StoredIncident(**r._mapping) for r in found)
 
+    # -- review -------------------------------------------------------------------------------
+
+    def review_incident(
+        self, incident_id: int, corrections: Mapping[str, Any], *, reviewer: str, at: dt.datetime
+    ) -> StoredIncident:
+        """Set fields of an incident by hand. Each correction is recorded (reviewer, time,
+        before, after) and kept in ``fields["reviewed"]``, so later merges never overwrite it.
+        ``not_incident: true`` marks an incident the machine read wrongly."""
+        at = _aware(at, "at")
+        unknown = sorted(set(corrections) - REVIEWABLE)
+        if unknown:
+            raise StoreError(
+                f"cannot correct {unknown}: the fields a reviewer may set are {sorted(REVIEWABLE)}"
+            )
+        if not corrections:
+            raise StoreError("a review needs at least one field to correct")
+        if "not_incident" in corrections and not isinstance(corrections["not_incident"], bool):
+            raise StoreError("not_incident is true or false")
+        with self._conn(write=True) as conn:
+            old = self._incident(conn, incident_id)
+            fields = dict(old.fields)
+            reviewed = dict(fields.get("reviewed") or {})
+            changes = {k: [fields.get(k), v] for k, v in corrections.items() if fields.get(k) != v}
+            fields.update(corrections)
+            reviewed.update(corrections)
+            fields["reviewed"] = reviewed
+            conn.execute(
+                update(incidents)
+                .where(incidents.c.id == incident_id)
+                .values(fields=fields, updated_at=at, **_scalars(fields, INCIDENT_SCALARS, old.incident_uid))
+            )
+            conn.execute(
+                insert(reviews).values(incident_id=incident_id, at=at, reviewer=reviewer, changes=changes)
+            )
+            return self._incident(conn, incident_id)
+
+    def reviews_of(self, incident_id: int) -> list[dict[str, Any]]:
+        """An incident's corrections, oldest first: ``at``, ``reviewer``, ``changes``."""
+        stmt = (
+            select(reviews.c.at, reviews.c.reviewer, reviews.c.changes)
+            .where(reviews.c.incident_id == incident_id)
+            .order_by(reviews.c.id)
+        )
+        with self._conn() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt)]
+
     # -- API tokens ---------------------------------------------------------------------------
 
     def create_token(self, name: str) -> str:
@@ -537,6 +590,15 @@ class Store:
                 name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
                 for name, t in (("documents", documents), ("reports", reports), ("incidents", incidents))
             }
+
+
+#: What a reviewer may correct: the coded fields, and whether it is an incident at all.
+REVIEWABLE = frozenset(
+    {
+        "event_type", "sub_event_type", "date", "place", "admin1", "country", "latitude", "longitude",
+        "killed", "wounded", "perpetrator", "claimed", "target_type", "weapon", "not_incident",
+    }
+)  # fmt: skip
 
 
 def _token_digest(token: str) -> str:
