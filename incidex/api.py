@@ -189,6 +189,7 @@ def create_app(url: str | None = None, *, store: Store | None = None, open_reads
         km: Annotated[float | None, Query(ge=0, le=20_000)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+        include_not_incident: bool = False,
         format: Literal["json", "geojson"] = "json",
     ) -> Response:
         given = [v is not None for v in (lat, lon, km)]
@@ -204,6 +205,7 @@ def create_app(url: str | None = None, *, store: Store | None = None, open_reads
             event_type=event_type,
             min_killed=min_killed,
             text=text,
+            include_not_incident=include_not_incident,
             limit=limit + 1,  # one more tells whether a next page exists
             offset=offset,
         )

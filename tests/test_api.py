@@ -309,3 +309,10 @@ def test_marking_not_an_incident_and_refusing_unknown_fields(writable: tuple[Tes
     _error(client.patch(f"/incidents/{uid}", json={"fields": {"not_incident": "yes"}}, headers=auth), 400)
     _error(client.patch("/incidents/inc_000000000000", json={"fields": {"place": "X"}}, headers=auth), 404)
     assert len(client.get(f"/incidents/{uid}").json()["reviews"]) == 1
+    # Left out of lists (and so of the map and exports) unless asked for.
+    assert client.get("/incidents").json()["items"] == []
+    [kept] = client.get("/incidents", params={"include_not_incident": True}).json()["items"]
+    assert kept["incident_id"] == uid
+    # Undone by the same means.
+    client.patch(f"/incidents/{uid}", json={"fields": {"not_incident": False}}, headers=auth)
+    assert len(client.get("/incidents").json()["items"]) == 1

@@ -81,6 +81,7 @@ class StoredIncident:
     wounded_low: int | None = None
     wounded_best: int | None = None
     perpetrator: str | None = None
+    not_incident: bool = False  # a reviewer said so
     n_reports: int = 0
     first_seen: dt.datetime | None = None  # UTC
     updated_at: dt.datetime | None = None  # UTC
@@ -109,7 +110,8 @@ class IncidentQuery:
     stemming, the same on both engines (a hyphenated term matches the hyphenated word;
     quotes and other punctuation are never query syntax). ``min_killed`` compares with the best
     figure (``killed_best``). Results come newest first (unknown dates last); ``limit=None``
-    returns them all.
+    returns them all. Incidents a reviewer marked not an incident are left out unless
+    ``include_not_incident``.
     """
 
     country: str | None = None
@@ -120,6 +122,7 @@ class IncidentQuery:
     event_type: str | None = None
     min_killed: int | None = None
     text: str | None = None
+    include_not_incident: bool = False
     limit: int | None = 100
     offset: int = 0
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -111,6 +113,8 @@ incidents = Table(
     Column("wounded_low", Integer),
     Column("wounded_best", Integer),
     Column("perpetrator", Text),
+    # A reviewer's "not an incident" (fields["not_incident"]): left out of lists and exports.
+    Column("not_incident", Boolean, nullable=False, server_default=false()),
     Column("n_reports", Integer, nullable=False),
     Column("first_seen", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -207,6 +211,7 @@ INCIDENT_SCALARS = (
     "wounded_low",
     "wounded_best",
     "perpetrator",
+    "not_incident",
 )
 
 

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, insert, or_, select, text, update
+from sqlalchemy import Engine, Row, false, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
@@ -485,6 +485,8 @@ class Store:
             conds.append(incidents.c.date <= q.date_to)
         if q.min_killed is not None:
             conds.append(incidents.c.killed_best >= q.min_killed)
+        if not q.include_not_incident:
+            conds.append(incidents.c.not_incident == false())
         if q.text and q.text.strip():
             hits = (
                 select(reports.c.incident_id)
@@ -645,6 +647,8 @@ def _scalars(fields: Mapping[str, Any], names: Sequence[str], what: str) -> dict
             out[name] = _date(fields.get("date"), what)
         elif name in ("latitude", "longitude"):
             out[name] = _float(fields.get(name), name, what)
+        elif name == "not_incident":
+            out[name] = fields.get(name) is True
         else:
             value = fields.get(name)
             if value is not None and not isinstance(value, str):
