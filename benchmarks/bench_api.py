@@ -116,7 +116,9 @@ def main() -> int:
     tmp = tempfile.TemporaryDirectory()
     db = args.db or Path(tmp.name) / "bench_api.db"
     t0 = time.perf_counter()
-    if not db.exists() or open_store(db).counts()["incidents"] == 0:
+    with open_store(db) as store:
+        empty = store.counts()["incidents"] == 0
+    if empty:
         build(db, args.incidents)
     build_s = time.perf_counter() - t0
     with open_store(db) as store:

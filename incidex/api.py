@@ -88,6 +88,15 @@ class Correction(BaseModel):
 _bearer = HTTPBearer(auto_error=False, description="a token from `incidex token create NAME`")
 
 
+def _find_incident(store: Store, incident_id: str) -> StoredIncident:
+    """An incident by its ``inc_…`` uid or its numeric row id (too large a number is no row)."""
+    if not incident_id.isdigit():
+        return store.get_incident(incident_id)
+    if int(incident_id) > 2**62:
+        raise NotFoundError(f"no incident {incident_id!r}")
+    return store.get_incident(int(incident_id))
+
+
 def the_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
@@ -232,10 +241,7 @@ def create_app(url: str | None = None, *, store: Store | None = None, open_reads
     )
     def get_incident(request: Request, incident_id: Annotated[str, Path(max_length=64)]) -> JSONResponse:
         store = the_store(request)
-        key: int | str = int(incident_id) if incident_id.isdigit() else incident_id
-        if isinstance(key, int) and key > 2**62:
-            raise NotFoundError(f"no incident {incident_id!r}")
-        inc = store.get_incident(key)
+        inc = _find_incident(store, incident_id)
         body = _summary(inc)
         body["reports"] = [
             {"document_id": r.document_id, "doc_id": r.doc_id, "url": r.url, "title": r.title, **r.fields}
@@ -257,7 +263,7 @@ def create_app(url: str | None = None, *, store: Store | None = None, open_reads
         if not 0 < document_id < 2**62:
             raise NotFoundError(f"no document {document_id}")
         doc = store.get_document(document_id)
-        body = {k: v for k, v in asdict(doc).items()}
+        body = asdict(doc)
         body["reports"] = [
             {"ordinal": r.ordinal, "incident_id": r.incident_id, **r.fields}
             for r in store.reports_of_document(doc.id)
@@ -269,8 +275,7 @@ def create_app(url: str | None = None, *, store: Store | None = None, open_reads
         request: Request, incident_id: Annotated[str, Path(max_length=64)], body: Correction, who: Writer
     ) -> JSONResponse:
         store = the_store(request)
-        key: int | str = int(incident_id) if incident_id.isdigit() and len(incident_id) < 18 else incident_id
-        inc = store.get_incident(key)
+        inc = _find_incident(store, incident_id)
         store.review_incident(inc.id, body.fields, reviewer=who, at=dt.datetime.now(dt.UTC))
         return get_incident(request, inc.incident_uid)
 

@@ -565,7 +565,7 @@ class Store:
         if not name:
             raise StoreError("a token needs a name (who or what will use it)")
         token = "incx_" + secrets.token_urlsafe(32)
-        with self._errors(), self._conn(write=True) as conn:
+        with self._conn(write=True) as conn:
             if conn.execute(select(api_tokens.c.id).where(api_tokens.c.name == name)).first():
                 raise StoreError(f"a token named {name!r} exists in {self.url}; choose another name")
             conn.execute(
