@@ -1,8 +1,9 @@
 """The REST API: incidents, their reports and history, and documents, over one store.
 
-Reads are open; writes (``POST /documents``) need a token from ``incidex token create NAME``,
-sent as ``Authorization: Bearer TOKEN``. Review endpoints and the web page are still to come. ``create_app(url)`` builds
-a FastAPI app over :func:`incidex.store.open_store`; ``incidex serve`` runs it with uvicorn.
+Reads are open; writes need a token from ``incidex token create NAME``,
+sent as ``Authorization: Bearer TOKEN``: submitting reports, and review (field corrections,
+split and merge, "not an incident"; see :mod:`incidex.review`). ``create_app(url)`` builds a
+FastAPI app over :func:`incidex.store.open_store`; ``incidex serve`` runs it with uvicorn.
 
 Every error, ours or the framework's (unknown route, bad query parameter), has one JSON
 shape so that clients parse one thing::
@@ -19,20 +20,25 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
+from itertools import islice
 from typing import Annotated, Any, Literal
 
+import httpx
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from incidex import review
 from incidex.dedup import digest
 from incidex.errors import IncidexError
 from incidex.export import Exported, write_geojson
 from incidex.ingest import ingest
+from incidex.reader import ReadFailure
 from incidex.records import Document
+from incidex.sources import iter_sources
 from incidex.store import IncidentQuery, Store, StoredIncident, open_store
 from incidex.store.errors import NotFoundError
 
@@ -66,9 +72,10 @@ class Unauthorized(IncidexError):
 
 
 class Submission(BaseModel):
-    """A report to extract and merge: its text and what is known about it."""
+    """A report to extract and merge: its text, or only its URL (the page is then fetched and
+    its article text taken, as ``incidex ingest URL`` does), and what is known about it."""
 
-    text: str = Field(min_length=1, max_length=2_000_000)
+    text: str | None = Field(default=None, min_length=1, max_length=2_000_000)
     url: str | None = Field(default=None, max_length=2000)
     title: str | None = Field(default=None, max_length=1000)
     source: str | None = Field(default=None, max_length=200)
@@ -77,12 +84,30 @@ class Submission(BaseModel):
         default=None, max_length=200, description="your id for it (default: one is made)"
     )
 
+    @model_validator(mode="after")
+    def _text_or_url(self) -> Submission:
+        if self.text is None and self.url is None:
+            raise ValueError("give the report's text, or the url of its page")
+        return self
+
 
 class Correction(BaseModel):
     """Fields a reviewer sets on an incident (see ``REVIEWABLE``), e.g. ``{"killed": {...}}``
     or ``{"not_incident": true}``."""
 
     fields: dict[str, Any] = Field(min_length=1, max_length=20)
+
+
+class Split(BaseModel):
+    """The reports (their ``report_id``) that leave an incident for a new one."""
+
+    reports: list[Annotated[int, Field(ge=1, lt=2**62)]] = Field(min_length=1, max_length=1000)
+
+
+class Merge(BaseModel):
+    """Incidents (uids or row ids) to fold into this one."""
+
+    incidents: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=100)
 
 
 _bearer = HTTPBearer(auto_error=False, description="a token from `incidex token create NAME`")
@@ -126,16 +151,25 @@ def reader(request: Request, cred: Annotated[HTTPAuthorizationCredentials | None
 Writer = Annotated[str, Depends(writer)]
 
 
-def create_app(url: str | None = None, *, store: Store | None = None, open_reads: bool = True) -> FastAPI:
+def create_app(
+    url: str | None = None,
+    *,
+    store: Store | None = None,
+    open_reads: bool = True,
+    http_client: httpx.Client | None = None,
+) -> FastAPI:
     """The API over the database at ``url`` (or an open ``store``, which the caller closes).
 
-    ``open_reads=False`` makes every read need a token too (the schema stays open)."""
+    ``open_reads=False`` makes every read need a token too (the schema stays open).
+    ``http_client`` fetches the pages of reports submitted by URL alone (default: one per
+    submission, with ``incidex ingest``'s timeouts, size limit and User-Agent)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = store is None
         app.state.store = store if store is not None else open_store(url)
         app.state.open_reads = open_reads
+        app.state.http = http_client
         try:
             yield
         finally:
@@ -243,8 +277,18 @@ def create_app(url: str | None = None, *, store: Store | None = None, open_reads
         store = the_store(request)
         inc = _find_incident(store, incident_id)
         body = _summary(inc)
+        body["merged_into"] = (
+            store.get_incident(inc.merged_into).incident_uid if inc.merged_into is not None else None
+        )
         body["reports"] = [
-            {"document_id": r.document_id, "doc_id": r.doc_id, "url": r.url, "title": r.title, **r.fields}
+            {
+                "report_id": r.id,
+                "document_id": r.document_id,
+                "doc_id": r.doc_id,
+                "url": r.url,
+                "title": r.title,
+                **r.fields,
+            }
             for r in store.reports_of(inc.id)
         ]
         body["reviews"] = store.reviews_of(inc.id)
@@ -276,12 +320,52 @@ def create_app(url: str | None = None, *, store: Store | None = None, open_reads
     ) -> JSONResponse:
         store = the_store(request)
         inc = _find_incident(store, incident_id)
-        store.review_incident(inc.id, body.fields, reviewer=who, at=dt.datetime.now(dt.UTC))
+        review.correct_incident(store, inc.id, body.fields, reviewer=who, at=dt.datetime.now(dt.UTC))
+        return get_incident(request, inc.incident_uid)
+
+    @app.post(
+        "/incidents/{incident_id}/split",
+        status_code=201,
+        summary="Move some of an incident's reports into a new incident; returns the new one",
+    )
+    def split(
+        request: Request, incident_id: Annotated[str, Path(max_length=64)], body: Split, who: Writer
+    ) -> JSONResponse:
+        store = the_store(request)
+        inc = _find_incident(store, incident_id)
+        new = review.split_incident(store, inc.id, body.reports, reviewer=who, at=dt.datetime.now(dt.UTC))
+        resp = get_incident(request, new.incident_uid)
+        resp.status_code = 201
+        resp.headers["Location"] = f"/incidents/{new.incident_uid}"
+        return resp
+
+    @app.post(
+        "/incidents/{incident_id}/merge",
+        summary="Fold other incidents into this one; they keep their ids, pointing here",
+    )
+    def merge_into(
+        request: Request, incident_id: Annotated[str, Path(max_length=64)], body: Merge, who: Writer
+    ) -> JSONResponse:
+        store = the_store(request)
+        inc = _find_incident(store, incident_id)
+        others = [_find_incident(store, o).id for o in body.incidents]
+        review.merge_incidents(store, inc.id, others, reviewer=who, at=dt.datetime.now(dt.UTC))
         return get_incident(request, inc.incident_uid)
 
     @app.post("/documents", status_code=201, summary="Submit a report: it is stored, extracted and merged")
     def post_document(request: Request, sub: Submission, who: Writer) -> JSONResponse:
         store = the_store(request)
+        if sub.text is None:  # only a URL: fetch it, unless it is stored already
+            known = store.document_exists(url=sub.url, digest=None)
+            if known is not None:
+                return _error(
+                    409, f"this URL is stored already as documents.id {known}; GET /documents/{known}"
+                )
+            fetched = _fetch(request, sub)
+            if isinstance(fetched, JSONResponse):
+                return fetched
+            sub = fetched
+        assert sub.text is not None
         key = digest(sub.text)
         known = store.document_exists(url=sub.url, digest=key)
         if known is not None:
@@ -308,6 +392,27 @@ def create_app(url: str | None = None, *, store: Store | None = None, open_reads
         return resp
 
     return app
+
+
+def _fetch(request: Request, sub: Submission) -> Submission | JSONResponse:
+    """The submission with the text (and title, date when not given) of the page at its URL."""
+    assert sub.url is not None
+    read = list(islice(iter_sources([sub.url], published=sub.published, client=request.app.state.http), 2))
+    if len(read) == 1 and isinstance(read[0], ReadFailure):
+        return _error(400, str(read[0]))
+    docs = [d for d in read if isinstance(d, Document)]
+    if len(read) != 1 or not docs:
+        return _error(
+            400, f"{sub.url} is a feed, not one report; ingest feeds with: incidex ingest {sub.url} --db DB"
+        )
+    page = docs[0]
+    return sub.model_copy(
+        update={
+            "text": page.text,
+            "title": sub.title or page.title,
+            "published": sub.published or page.published,
+        }
+    )
 
 
 def app_from_env() -> FastAPI:

@@ -26,7 +26,7 @@ from incidex.dedup import NearDuplicates, digest
 from incidex.pipeline import extract_documents
 from incidex.reader import ReadFailure
 from incidex.records import Document, Incident
-from incidex.store import Store, StoredIncident
+from incidex.store import Store, StoredIncident, StoredReport
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,12 @@ def _report(doc: Document, fields: dict[str, Any]) -> merge.Report:
     return merge.Report(doc_id=doc.doc_id, published=doc.published, source=_outlet(doc), fields=fields)
 
 
+def stored_report(r: StoredReport) -> merge.Report:
+    """A stored report as the merge rules read it."""
+    source = urlsplit(r.url).hostname if r.url else None
+    return merge.Report(doc_id=r.doc_id, published=r.published, source=source, fields=r.fields)
+
+
 class _Members:
     """The reports of each incident this ingest has touched, read from the store once and kept
     up to date as reports join (merging compares a report with every member)."""
@@ -73,15 +79,7 @@ class _Members:
 
     def __getitem__(self, incident_id: int) -> list[merge.Report]:
         if incident_id not in self._of:
-            self._of[incident_id] = [
-                merge.Report(
-                    doc_id=r.doc_id,
-                    published=r.published,
-                    source=urlsplit(r.url).hostname if r.url else None,
-                    fields=r.fields,
-                )
-                for r in self.store.reports_of(incident_id)
-            ]
+            self._of[incident_id] = [stored_report(r) for r in self.store.reports_of(incident_id)]
         return self._of[incident_id]
 
     def start(self, incident_id: int, report: merge.Report) -> None:

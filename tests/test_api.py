@@ -316,3 +316,81 @@ def test_marking_not_an_incident_and_refusing_unknown_fields(writable: tuple[Tes
     # Undone by the same means.
     client.patch(f"/incidents/{uid}", json={"fields": {"not_incident": False}}, headers=auth)
     assert len(client.get("/incidents").json()["items"]) == 1
+
+
+def test_split_and_merge_by_hand(writable: tuple[TestClient, str]) -> None:
+    client, token = writable
+    auth = {"Authorization": f"Bearer {token}"}
+    for doc in REPORTS[:2]:  # two outlets, one bombing: one incident of two reports
+        assert client.post("/documents", json=doc, headers=auth).status_code == 201
+    [inc] = client.get("/incidents").json()["items"]
+    uid = inc["incident_id"]
+    reports = client.get(f"/incidents/{uid}").json()["reports"]
+    assert len(reports) == 2 and all(r["report_id"] for r in reports)
+    daily = next(r["report_id"] for r in reports if r["doc_id"] == "daily-1")
+    _error(client.post(f"/incidents/{uid}/split", json={"reports": [daily]}), 401)
+    every = [r["report_id"] for r in reports]
+    err = _error(client.post(f"/incidents/{uid}/split", json={"reports": every}, headers=auth), 400)
+    assert "at least one report behind" in err["message"]
+
+    resp = client.post(f"/incidents/{uid}/split", json={"reports": [daily]}, headers=auth)
+    assert resp.status_code == 201, resp.text
+    new = resp.json()
+    assert resp.headers["location"] == f"/incidents/{new['incident_id']}"
+    assert [r["doc_id"] for r in new["reports"]] == ["daily-1"] and new["killed"]["low"] == 12
+    old = client.get(f"/incidents/{uid}").json()
+    assert [r["doc_id"] for r in old["reports"]] == ["wire-1"] and old["killed"]["low"] == 9
+    assert old["reviews"][-1]["changes"]["split_into"] == [None, new["incident_id"]]
+    assert len(client.get("/incidents").json()["items"]) == 2
+
+    resp = client.post(f"/incidents/{uid}/merge", json={"incidents": [new["incident_id"]]}, headers=auth)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["n_reports"] == 2
+    gone = client.get(f"/incidents/{new['incident_id']}").json()
+    assert gone["merged_into"] == uid and gone["reports"] == []
+    assert [i["incident_id"] for i in client.get("/incidents").json()["items"]] == [uid]
+    err = _error(
+        client.patch(f"/incidents/{new['incident_id']}", json={"fields": {"place": "X"}}, headers=auth), 400
+    )
+    assert f"merged into {uid}" in err["message"]
+    _error(client.post(f"/incidents/{uid}/merge", json={"incidents": [uid]}, headers=auth), 400)
+    _error(
+        client.post(f"/incidents/{uid}/merge", json={"incidents": ["inc_000000000000"]}, headers=auth), 404
+    )
+    _error(client.post(f"/incidents/{uid}/merge", json={"incidents": []}, headers=auth), 422)
+
+
+def test_submit_by_url_alone_fetches_the_page(tmp_path: Path) -> None:
+    import httpx
+
+    page = (
+        "<html><head><title>Police post attacked</title></head><body><nav>Home | World</nav>"
+        "<article><h1>Police post attacked</h1><p>Militants stormed a police post in Bauchi on Sunday, "
+        "killing three officers, a police spokesman said.</p><p>Residents said the attackers arrived "
+        "on motorcycles and fled into the bush after the raid.</p></article></body></html>"
+    )
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/bauchi":
+            return httpx.Response(200, text=page, headers={"content-type": "text/html; charset=utf-8"})
+        return httpx.Response(404, text="gone")
+
+    db = tmp_path / "u.db"
+    with open_store(db) as store:
+        token = store.create_token("desk")
+    http = httpx.Client(transport=httpx.MockTransport(answer))
+    auth = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(str(db), http_client=http)) as c:
+        sub = {"url": "https://news.example.com/bauchi", "published": "2024-05-14"}
+        resp = c.post("/documents", json=sub, headers=auth)
+        assert resp.status_code == 201, resp.text
+        doc = resp.json()
+        assert "Home | World" not in doc["text"] and "Militants stormed a police post" in doc["text"]
+        assert doc["title"] == "Police post attacked"
+        assert doc["reports"][0]["place"] == "Bauchi" and doc["reports"][0]["date"] == "2024-05-12"
+        again = _error(c.post("/documents", json=sub, headers=auth), 409)
+        assert "this URL is stored already" in again["message"]
+        err = _error(c.post("/documents", json={"url": "https://news.example.com/x"}, headers=auth), 400)
+        assert "news.example.com/x" in err["message"] and "404" in err["message"]
+        err = _error(c.post("/documents", json={"title": "no text"}, headers=auth), 422)
+        assert "give the report's text, or the url" in err["message"]

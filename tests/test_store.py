@@ -546,7 +546,7 @@ def test_migrations_twice_are_a_no_op(db_url: str) -> None:
     s.close()
     engine = create_engine(normalise_url(db_url))
     try:
-        assert migrate.current(engine) == migrate.head() == "0004"
+        assert migrate.current(engine) == migrate.head() == "0005"
         assert migrate.upgrade(engine, name="test") is False  # at head already: nothing to do
         # Alembic itself, asked again, changes nothing either
         cfg = migrate.config()
@@ -555,7 +555,7 @@ def test_migrations_twice_are_a_no_op(db_url: str) -> None:
             from alembic import command
 
             command.upgrade(cfg, "head")
-        assert migrate.current(engine) == "0004"
+        assert migrate.current(engine) == "0005"
     finally:
         engine.dispose()
     with open_store(db_url) as s2:

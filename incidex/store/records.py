@@ -82,6 +82,7 @@ class StoredIncident:
     wounded_best: int | None = None
     perpetrator: str | None = None
     not_incident: bool = False  # a reviewer said so
+    merged_into: int | None = None  # incidents.id a reviewer merged this one into
     n_reports: int = 0
     first_seen: dt.datetime | None = None  # UTC
     updated_at: dt.datetime | None = None  # UTC

@@ -115,6 +115,9 @@ incidents = Table(
     Column("perpetrator", Text),
     # A reviewer's "not an incident" (fields["not_incident"]): left out of lists and exports.
     Column("not_incident", Boolean, nullable=False, server_default=false()),
+    # Set when a reviewer merged this incident into another (its incidents.id); such an
+    # incident keeps its reviews and history but no reports, and leaves lists and exports.
+    Column("merged_into", Integer),
     Column("n_reports", Integer, nullable=False),
     Column("first_seen", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import secrets
 import threading
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -129,9 +130,9 @@ class Store:
 
     # -- documents ----------------------------------------------------------------------------
 
-    def document_exists(self, *, url: str | None, digest: str) -> int | None:
+    def document_exists(self, *, url: str | None, digest: str | None) -> int | None:
         """The ``documents.id`` of a stored document with this URL or this text digest, or ``None``."""
-        cond = documents.c.digest == digest
+        cond: ColumnElement[bool] = documents.c.digest == digest if digest is not None else false()
         if url is not None:
             cond = or_(cond, documents.c.url == url)
         with self._conn() as conn:
@@ -276,7 +277,10 @@ class Store:
         Same country (``None``: incidents of unknown country); dated within ``days`` of
         ``date`` or undated (``date`` ``None``: any date).
         """
-        conds = [incidents.c.country == country if country is not None else incidents.c.country.is_(None)]
+        conds = [
+            incidents.c.country == country if country is not None else incidents.c.country.is_(None),
+            incidents.c.merged_into.is_(None),
+        ]
         if date is not None:
             window = incidents.c.date.between(date - dt.timedelta(days=days), date + dt.timedelta(days=days))
             conds.append(or_(window, incidents.c.date.is_(None)))
@@ -294,10 +298,16 @@ class Store:
         return StoredIncident(**row._mapping)
 
     def create_incident(
-        self, fields: Mapping[str, Any], report_ids: Sequence[int], *, document_id: int, at: dt.datetime
+        self,
+        fields: Mapping[str, Any],
+        report_ids: Sequence[int],
+        *,
+        document_id: int | None,
+        at: dt.datetime,
     ) -> StoredIncident:
         """A new incident from merged ``fields``, with its first reports (at least one, none
-        merged yet). Records a "created" history entry caused by ``document_id``.
+        merged yet). Records a "created" history entry caused by ``document_id`` (``None``:
+        a reviewer split it off another incident).
 
         ``incident_uid`` derives from the first report (its document's digest and ordinal),
         so re-ingesting the same documents in the same order gives the same uids.
@@ -440,7 +450,7 @@ class Store:
         conn: Connection,
         incident_id: int,
         at: dt.datetime,
-        document_id: int,
+        document_id: int | None,
         action: str,
         changes: dict,
     ) -> None:
@@ -472,7 +482,7 @@ class Store:
     def incidents(self, q: IncidentQuery | None = None) -> Iterator[StoredIncident]:
         """Incidents matching every filter of ``q``, newest first (see :class:`IncidentQuery`)."""
         q = q or IncidentQuery()
-        conds: list[ColumnElement[bool]] = []
+        conds: list[ColumnElement[bool]] = [incidents.c.merged_into.is_(None)]
         if q.country is not None:
             conds.append(incidents.c.country == q.country)
         if q.admin1 is not None:
@@ -541,6 +551,77 @@ class Store:
                 .where(incidents.c.id == incident_id)
                 .values(fields=fields, updated_at=at, **_scalars(fields, INCIDENT_SCALARS, old.incident_uid))
             )
+            conn.execute(
+                insert(reviews).values(incident_id=incident_id, at=at, reviewer=reviewer, changes=changes)
+            )
+            return self._incident(conn, incident_id)
+
+    def move_reports(self, report_ids: Sequence[int], to_incident: int | None) -> None:
+        """Point reports at another incident (``None``: at none, e.g. before
+        :meth:`create_incident`), keeping every incident's ``n_reports`` right. Fields are not
+        recomputed here: the caller revises both sides (see :mod:`incidex.review`)."""
+        ids = sorted(set(report_ids))
+        if not ids:
+            return
+        with self._conn(write=True) as conn:
+            found = dict(
+                conn.execute(select(reports.c.id, reports.c.incident_id).where(reports.c.id.in_(ids))).all()
+            )
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise NotFoundError(f"no report with reports.id {missing} in {self.url}")
+            if to_incident is not None:
+                self._incident(conn, to_incident)  # raises NotFoundError
+            conn.execute(update(reports).where(reports.c.id.in_(ids)).values(incident_id=to_incident))
+            moved = Counter(inc for inc in found.values() if inc is not None and inc != to_incident)
+            for inc, n in moved.items():
+                conn.execute(
+                    update(incidents).where(incidents.c.id == inc).values(n_reports=incidents.c.n_reports - n)
+                )
+            if to_incident is not None:
+                arrived = sum(1 for inc in found.values() if inc != to_incident)
+                conn.execute(
+                    update(incidents)
+                    .where(incidents.c.id == to_incident)
+                    .values(n_reports=incidents.c.n_reports + arrived)
+                )
+
+    def revise_incident(
+        self,
+        incident_id: int,
+        fields: Mapping[str, Any],
+        *,
+        reviewer: str,
+        at: dt.datetime,
+        note: Mapping[str, list[Any]] | None = None,
+        merged_into: int | None = None,
+    ) -> StoredIncident:
+        """Replace an incident's fields after a reviewer moved reports in or out of it (a split
+        or a merge), and record the review: the fields that changed plus ``note`` (more
+        ``{what: [before, after]}``, e.g. its reports). A reviewer's earlier corrections stay.
+        ``merged_into`` retires the incident into another one."""
+        at = _aware(at, "at")
+        fields = dict(fields)
+        with self._conn(write=True) as conn:
+            old = self._incident(conn, incident_id)
+            # the incident's own corrections win over any the caller carries in (a merge's)
+            reviewed = (fields.get("reviewed") or {}) | (old.fields.get("reviewed") or {})
+            if reviewed:
+                fields.update(reviewed)
+                fields["reviewed"] = reviewed
+            changes: dict[str, Any] = {
+                k: [old.fields.get(k), fields.get(k)]
+                for k in sorted(old.fields.keys() | fields.keys())
+                if k != "reviewed" and old.fields.get(k) != fields.get(k)
+            }
+            changes.update(note or {})
+            values = {"fields": fields, "updated_at": at} | _scalars(
+                fields, INCIDENT_SCALARS, old.incident_uid
+            )
+            if merged_into is not None:
+                changes["merged_into"] = [None, merged_into]
+                values["merged_into"] = merged_into
+            conn.execute(update(incidents).where(incidents.c.id == incident_id).values(**values))
             conn.execute(
                 insert(reviews).values(incident_id=incident_id, at=at, reviewer=reviewer, changes=changes)
             )

@@ -1,0 +1,89 @@
+"""Split and merge by hand, on both engines: reports move, every side's fields are
+recomputed, corrections stay, the trail is kept, and a merged-away incident leaves lists and
+the candidates later ingests merge into."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from incidex.review import correct_incident, merge_incidents, split_incident
+from incidex.store import IncidentQuery, Store, StoreError
+from tests import test_store
+from tests.test_store import add, fields
+
+# the storage suite's fixtures: each test runs on SQLite and on PostgreSQL
+pg_cluster, db_url, store = test_store.pg_cluster, test_store.db_url, test_store.store
+
+AT = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
+
+
+def _incident(store: Store, n_reports: int, killed: list[int]) -> int:
+    """One incident of ``n_reports`` reports, report i telling ``killed[i]`` dead."""
+    ids, doc = [], None
+    for i in range(n_reports):
+        doc, [rid] = add(store, 100 + i, [fields(killed=killed[i])], url=f"https://outlet{i}.example/x")
+        ids.append(rid)
+    return store.create_incident(fields(killed=killed[0]), ids, document_id=doc, at=AT).id
+
+
+def test_split_moves_reports_and_recomputes_both_sides(store: Store) -> None:
+    inc_id = _incident(store, 3, [3, 3, 40])
+    rids = [r.id for r in store.reports_of(inc_id)]
+    correct_incident(store, inc_id, {"perpetrator": "Ansaru"}, reviewer="ana", at=AT)
+    new = split_incident(store, inc_id, [rids[2]], reviewer="ana", at=AT)
+    old = store.get_incident(inc_id)
+    assert (old.n_reports, new.n_reports) == (2, 1)
+    assert [r.id for r in store.reports_of(new.id)] == [rids[2]]
+    assert new.killed_low == 40 and old.killed_high == 5  # each side from its own reports
+    assert old.perpetrator == "Ansaru"  # the earlier correction stays with the incident
+    assert new.perpetrator == "Gunmen"
+    trail = store.reviews_of(inc_id)[-1]
+    assert trail["reviewer"] == "ana"
+    assert trail["changes"]["reports"] == [sorted(rids), sorted(rids[:2])]
+    assert trail["changes"]["split_into"] == [None, new.incident_uid]
+    assert store.reviews_of(new.id)[0]["changes"]["split_from"] == [None, old.incident_uid]
+    assert [h.action for h in store.history(new.id)] == ["created"]
+
+
+@pytest.mark.parametrize(
+    ("pick", "message"),
+    [
+        (lambda rids: [], "needs the report ids"),
+        (lambda rids: rids, "leaves at least one report"),
+        (lambda rids: [rids[0], 10**6], r"reports \[1000000\] are not reports of"),
+    ],
+)
+def test_bad_splits_change_nothing(store: Store, pick, message: str) -> None:  # type: ignore[no-untyped-def]
+    inc_id = _incident(store, 2, [3, 4])
+    rids = [r.id for r in store.reports_of(inc_id)]
+    with pytest.raises(StoreError, match=message):
+        split_incident(store, inc_id, pick(rids), reviewer="ana", at=AT)
+    assert store.get_incident(inc_id).n_reports == 2
+    assert store.reviews_of(inc_id) == []
+    assert store.counts()["incidents"] == 1
+
+
+def test_merge_folds_incidents_and_retires_the_others(store: Store) -> None:
+    a = _incident(store, 1, [3])
+    _, [rid] = add(store, 200, [fields(killed=7, date="2024-05-07")], url="https://other.example/y")
+    b = store.create_incident(fields(killed=7, date="2024-05-07"), [rid], document_id=1, at=AT).id
+    correct_incident(store, b, {"weapon": "explosives", "perpetrator": "X"}, reviewer="bo", at=AT)
+    correct_incident(store, a, {"perpetrator": "Ansaru"}, reviewer="ana", at=AT)
+    kept = merge_incidents(store, a, [b], reviewer="ana", at=AT)
+    assert kept.n_reports == 2 and kept.killed_high == 9
+    # b's correction survives where a has none; a's own wins where both corrected
+    assert kept.fields["weapon"] == "explosives" and kept.perpetrator == "Ansaru"
+    gone = store.get_incident(b)
+    assert gone.merged_into == a and gone.n_reports == 0 and store.reports_of(b) == []
+    assert [i.id for i in store.incidents(IncidentQuery(include_not_incident=True))] == [a]
+    assert [c.id for c in store.candidate_incidents(country="NG", date=dt.date(2024, 5, 6))] == [a]
+    assert store.reviews_of(a)[-1]["changes"]["merged_from"] == [None, [gone.incident_uid]]
+    assert store.reviews_of(b)[-1]["changes"]["merged_into"] == [None, a]
+    with pytest.raises(StoreError, match=f"was merged into {kept.incident_uid}"):
+        correct_incident(store, b, {"place": "Kano"}, reviewer="ana", at=AT)
+    with pytest.raises(StoreError, match="was merged into"):
+        merge_incidents(store, a, [b], reviewer="ana", at=AT)
+    with pytest.raises(StoreError, match="into itself"):
+        merge_incidents(store, a, [a], reviewer="ana", at=AT)
