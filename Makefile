@@ -20,7 +20,7 @@ BENCH_ARGS ?= --json
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help install demo test bench lint
+.PHONY: help install demo test bench lint assets browser
 
 help:  ## list targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -47,8 +47,22 @@ install: $(STAMP)  ## create .venv and install incidex, the model and dev tools
 demo: $(STAMP)  ## extract incidents from the fictional sample reports
 	$(VENV)/bin/incidex extract samples/reports.jsonl --format table
 
-test: $(STAMP)  ## run the whole test suite
+test: $(STAMP) browser  ## run the whole test suite
 	$(PY) -m pytest -q
+
+# The browser test (tests/test_browser.py) drives Debian's chromium through Playwright; it never
+# downloads a browser. Where chromium is missing and we may install it, do; else it skips.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for tests/test_browser.py"; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
+	else \
+		echo "note: /usr/bin/chromium is missing (install it: sudo apt-get install chromium); tests/test_browser.py will skip"; \
+	fi
+
+assets:  ## refresh the vendored browser libraries from npm (web/package-lock.json)
+	web/vendor.sh
 
 bench: $(STAMP)  ## throughput and memory: incidex vs a bare spaCy pass
 	$(PY) benchmarks/bench_extract.py $(BENCH_ARGS)

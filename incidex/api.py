@@ -31,7 +31,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from incidex import review
+from incidex import review, web
 from incidex.dedup import digest
 from incidex.errors import IncidexError
 from incidex.export import Exported, write_geojson
@@ -157,12 +157,14 @@ def create_app(
     store: Store | None = None,
     open_reads: bool = True,
     http_client: httpx.Client | None = None,
+    tile_url: str | None = None,
 ) -> FastAPI:
     """The API over the database at ``url`` (or an open ``store``, which the caller closes).
 
     ``open_reads=False`` makes every read need a token too (the schema stays open).
     ``http_client`` fetches the pages of reports submitted by URL alone (default: one per
-    submission, with ``incidex ingest``'s timeouts, size limit and User-Agent)."""
+    submission, with ``incidex ingest``'s timeouts, size limit and User-Agent). ``tile_url``
+    is a map tile URL template for the web page (default: its offline country outlines)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -181,8 +183,8 @@ def create_app(
         summary="Incidents of political violence extracted from news reports",
         version="0.1.0",
         lifespan=lifespan,
-        # The docs pages load their scripts from a CDN; they return with locally served
-        # assets (issue 4). The schema itself is served.
+        # FastAPI's own docs pages load their scripts from a CDN: /docs is incidex.web's,
+        # from assets in the package.
         docs_url=None,
         redoc_url=None,
     )
@@ -208,6 +210,11 @@ def create_app(
             where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path"))
             parts.append(f"{where}: {e.get('msg', 'invalid')}")
         return _error(422, "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> JSONResponse:
+        # The shape holds for our own bugs too; the traceback goes to the server's log.
+        return _error(500, "the server failed on this request; its log says why", "server_error")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -391,6 +398,7 @@ def create_app(
         resp.headers["Location"] = f"/documents/{stored}"
         return resp
 
+    web.mount(app, tile_url=tile_url)
     return app
 
 
@@ -416,25 +424,41 @@ def _fetch(request: Request, sub: Submission) -> Submission | JSONResponse:
 
 
 def app_from_env() -> FastAPI:
-    """The app over ``$INCIDEX_DB``: what each of ``serve``'s worker processes builds."""
+    """The app over ``$INCIDEX_DB`` (reads by ``$INCIDEX_READS``, map tiles ``$INCIDEX_TILES``):
+    what each of ``serve``'s worker processes builds."""
     return create_app(
-        os.environ.get("INCIDEX_DB") or None, open_reads=os.environ.get("INCIDEX_READS", "open") == "open"
+        os.environ.get("INCIDEX_DB") or None,
+        open_reads=os.environ.get("INCIDEX_READS", "open") == "open",
+        tile_url=os.environ.get("INCIDEX_TILES") or None,
     )
 
 
-def serve(url: str | None, host: str, port: int, *, workers: int = 1, open_reads: bool = True) -> None:
-    """Run the API with uvicorn until interrupted; ``workers`` processes share the port."""
+def serve(
+    url: str | None,
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    open_reads: bool = True,
+    tile_url: str | None = None,
+) -> None:
+    """Run the web page and API with uvicorn until interrupted; ``workers`` processes share
+    the port."""
     import uvicorn
 
     if workers < 1:
         raise IncidexError(f"--workers must be at least 1, got {workers}")
+    web.tile_origin(tile_url)  # a bad template fails here, before any worker starts
     if workers == 1:
-        uvicorn.run(create_app(url, open_reads=open_reads), host=host, port=port, log_level="info")
+        app = create_app(url, open_reads=open_reads, tile_url=tile_url)
+        uvicorn.run(app, host=host, port=port, log_level="info")
         return
-    # Worker processes import the app by name, so the database travels in the environment.
+    # Worker processes import the app by name, so the settings travel in the environment.
     if url:
         os.environ["INCIDEX_DB"] = str(url)
     os.environ["INCIDEX_READS"] = "open" if open_reads else "token"
+    if tile_url:
+        os.environ["INCIDEX_TILES"] = tile_url
     uvicorn.run(
         "incidex.api:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info"
     )

@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("acled-csv", "geojson", "jsonl", "parquet"), required=True)
     exp.add_argument("-o", "--output", help="file to write (required for parquet; default standard output)")
 
-    srv = sub.add_parser("serve", help="serve the REST API over the database")
+    srv = sub.add_parser("serve", help="serve the web page and the REST API over the database")
     srv.add_argument("--db", default=None, help=db_help)
     srv.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=("open", "token"),
         default="open",
         help="open: anyone may read (default); token: reads need a token as writes do",
+    )
+    srv.add_argument(
+        "--tiles",
+        metavar="URL",
+        help="a map tile URL template for the web page, e.g. https://tile.example.org/{z}/{x}/{y}.png "
+        "(default: none; the page draws country outlines it carries, offline)",
     )
 
     tok = sub.add_parser("token", help="manage the REST API's write tokens")
@@ -303,7 +309,14 @@ def _token(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from incidex.api import serve
 
-    serve(args.db, args.host, args.port, workers=args.workers, open_reads=args.reads == "open")
+    serve(
+        args.db,
+        args.host,
+        args.port,
+        workers=args.workers,
+        open_reads=args.reads == "open",
+        tile_url=args.tiles,
+    )
     return 0
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
@@ -187,9 +188,7 @@ def ingest(
             if progress:
                 progress(summary)
 
-    for batch in _batches(fresh(), batch_size):
-        extracted: Sequence[tuple[Document, list[Incident]]]
-        extracted = list(extract_documents(batch)) if extract else [(d, []) for d in batch]
+    def store_batch(extracted: Sequence[tuple[Document, list[Incident]]]) -> None:
         for doc, incidents in extracted:
             at = now()
             twin = near.add(doc.doc_id, doc.text)
@@ -200,7 +199,7 @@ def ingest(
             try:
                 with store.transaction():
                     document_id = store.add_document(
-                        doc, digest=digests.pop(doc.doc_id), retrieved_at=at, story_id=story
+                        doc, digest=digests[doc.doc_id], retrieved_at=at, story_id=story
                     )
                     report_ids = store.add_reports(document_id, fields)
                     merged = [
@@ -211,10 +210,29 @@ def ingest(
                 members.forget()
                 raise
             stories[doc.doc_id] = story or document_id
+            del digests[doc.doc_id]  # after ``stories`` has it: fresh() checks both
             summary.new += 1
             summary.reports += len(fields)
             summary.incidents_merged += sum(merged)
             summary.incidents_created += len(merged) - sum(merged)
+
+    # Storing overlaps extracting: one writer thread stores batch N (its own transactions,
+    # one a document, in order) while this thread extracts batch N+1. The database's round
+    # trips then wait beside the model instead of after it. At most one batch waits, and the
+    # writer's errors surface here.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidex-store") as writer:
+        pending: Future[None] | None = None
+        try:
+            for batch in _batches(fresh(), batch_size):
+                extracted = list(extract_documents(batch)) if extract else [(d, []) for d in batch]
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(store_batch, extracted)
+            if pending is not None:
+                pending.result()
+        except BaseException:
+            writer.shutdown(wait=True, cancel_futures=True)
+            raise
     return summary
 
 

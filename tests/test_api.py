@@ -394,3 +394,15 @@ def test_submit_by_url_alone_fetches_the_page(tmp_path: Path) -> None:
         assert "news.example.com/x" in err["message"] and "404" in err["message"]
         err = _error(c.post("/documents", json={"title": "no text"}, headers=auth), 422)
         assert "give the report's text, or the url" in err["message"]
+
+
+def test_a_server_failure_keeps_the_error_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from incidex.store import Store
+
+    def broken(self: Store, *a: object, **kw: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Store, "incidents", broken)
+    with TestClient(create_app(str(tmp_path / "b.db")), raise_server_exceptions=False) as c:
+        err = _error(c.get("/incidents"), 500)
+        assert err["code"] == "server_error" and "disk on fire" not in err["message"]

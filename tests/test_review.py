@@ -87,3 +87,41 @@ def test_merge_folds_incidents_and_retires_the_others(store: Store) -> None:
         merge_incidents(store, a, [b], reviewer="ana", at=AT)
     with pytest.raises(StoreError, match="into itself"):
         merge_incidents(store, a, [a], reviewer="ana", at=AT)
+
+
+def test_split_back_out_after_a_merge_gets_a_fresh_uid(store: Store) -> None:
+    a = _incident(store, 1, [3])
+    _, [rid] = add(store, 300, [fields(killed=7)], url="https://other.example/z")
+    b = store.create_incident(fields(killed=7), [rid], document_id=1, at=AT)
+    merge_incidents(store, a, [b.id], reviewer="ana", at=AT)
+    again = split_incident(store, a, [rid], reviewer="ana", at=AT)
+    assert again.incident_uid not in (b.incident_uid, store.get_incident(a).incident_uid)
+    assert store.get_incident(b.id).merged_into == a  # the old record still points where it went
+    assert [r.id for r in store.reports_of(again.id)] == [rid]
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ({"low": 5, "high": 7}, {"low": 5, "high": 7, "best": 5}),
+        ({"high": 4}, {"low": None, "high": 4, "best": 4}),
+        (9, {"low": 9, "high": 9, "best": 9}),
+        (None, None),
+    ],
+)
+def test_corrected_figures_get_a_best(store: Store, given: object, stored: object) -> None:
+    inc_id = _incident(store, 1, [3])
+    inc = correct_incident(store, inc_id, {"killed": given}, reviewer="ana", at=AT)
+    assert inc.fields["killed"] == stored and inc.fields["reviewed"]["killed"] == stored
+    assert inc.killed_best == (stored or {}).get("best")
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [({"low": 8, "high": 2}, "low 8 above high 2"), ({"low": -1}, "negative"), ({}, "needs low or high")],
+)
+def test_bad_figures_are_refused(store: Store, given: object, message: str) -> None:
+    inc_id = _incident(store, 1, [3])
+    with pytest.raises(StoreError, match=message):
+        correct_incident(store, inc_id, {"killed": given}, reviewer="ana", at=AT)
+    assert store.reviews_of(inc_id) == []

@@ -270,6 +270,7 @@ def test_incident_create_update_and_history(store: Store) -> None:
         "inc_" + hashlib.blake2b(f"{digest(make_doc(1).text)}/0".encode(), digest_size=6).hexdigest()
     )
     assert created.incident_uid == expected_uid
+    assert created == store.get_incident(created.id)  # what create_incident returns is what was stored
     assert (created.n_reports, created.killed_best, created.killed_high, created.wounded_best) == (1, 3, 5, 1)
     assert (created.first_seen, created.updated_at, created.date, created.place) == (
         T0,

@@ -149,16 +149,22 @@ class Store:
         """
         retrieved_at = _aware(retrieved_at, "retrieved_at")
         with self._conn(write=True) as conn:
-            for column, value, why in (
-                (documents.c.doc_id, doc.doc_id, "its doc_id is already stored"),
-                (documents.c.url, doc.url, f"its URL {doc.url} is already stored"),
-                (documents.c.digest, digest, "the same text (digest) is already stored"),
-            ):
-                if value is None:
-                    continue
-                existing = conn.execute(select(documents.c.id).where(column == value)).scalar()
-                if existing is not None:
-                    raise DuplicateDocumentError(doc.doc_id, existing, why)
+            # one query for the three identities (each statement is a round trip on PostgreSQL)
+            keys = [documents.c.doc_id == doc.doc_id, documents.c.digest == digest]
+            if doc.url is not None:
+                keys.append(documents.c.url == doc.url)
+            clash = conn.execute(
+                select(documents.c.id, documents.c.doc_id, documents.c.url).where(or_(*keys)).limit(1)
+            ).one_or_none()
+            if clash is not None:
+                why = (
+                    "its doc_id is already stored"
+                    if clash.doc_id == doc.doc_id
+                    else f"its URL {doc.url} is already stored"
+                    if doc.url is not None and clash.url == doc.url
+                    else "the same text (digest) is already stored"
+                )
+                raise DuplicateDocumentError(doc.doc_id, clash.id, why)
             row = {
                 "doc_id": doc.doc_id,
                 "url": doc.url,
@@ -220,10 +226,11 @@ class Store:
                 | _scalars(fields, REPORT_SCALARS, what)
             )
         with self._conn(write=True) as conn:
-            n = conn.execute(
+            stored = (
                 select(func.count()).select_from(reports).where(reports.c.document_id == document_id)
-            ).scalar_one()
-            if not conn.execute(select(documents.c.id).where(documents.c.id == document_id)).scalar():
+            ).scalar_subquery()
+            n = conn.execute(select(stored).where(documents.c.id == document_id)).scalar()
+            if n is None:
                 raise NotFoundError(f"no document with documents.id {document_id} to add reports to")
             if n:
                 raise StoreError(
@@ -324,22 +331,26 @@ class Store:
             ).one_or_none()
             if first is None:
                 raise NotFoundError(f"no report with reports.id {min(report_ids)} to create an incident from")
-            uid = (
-                "inc_"
-                + hashlib.blake2b(f"{first.digest}/{first.ordinal}".encode(), digest_size=6).hexdigest()
-            )
-            row = {
+            # A reviewer's split can start an incident from a report that once started another
+            # (merged away, kept for its trail): the next free uid in a fixed sequence then.
+            for n in range(1000):
+                key = f"{first.digest}/{first.ordinal}" + (f"/{n}" if n else "")
+                uid = "inc_" + hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
+                if not conn.execute(select(incidents.c.id).where(incidents.c.incident_uid == uid)).first():
+                    break
+            row: dict[str, Any] = {
                 "incident_uid": uid,
                 "fields": fields,
-                "n_reports": 0,
+                "n_reports": len(set(report_ids)),  # _attach below checks every one is free
                 "first_seen": at,
                 "updated_at": at,
             } | _scalars(fields, INCIDENT_SCALARS, f"incident {uid}")
             incident_id = int(conn.execute(insert(incidents).returning(incidents.c.id), row).scalar_one())
-            self._attach(conn, incident_id, report_ids)
+            self._attach(conn, incident_id, report_ids, count=False)
             changes = {k: [None, v] for k, v in fields.items() if v not in (None, "", [], {})}
             self._record(conn, incident_id, at, document_id, "created", changes)
-            return self._incident(conn, incident_id)
+            # the row as written, without reading it back (an ingest creates many)
+            return StoredIncident(id=incident_id, **row)
 
     def update_incident(
         self,
@@ -538,6 +549,10 @@ class Store:
             raise StoreError("a review needs at least one field to correct")
         if "not_incident" in corrections and not isinstance(corrections["not_incident"], bool):
             raise StoreError("not_incident is true or false")
+        corrections = dict(corrections)
+        for name in ("killed", "wounded"):
+            if name in corrections:
+                corrections[name] = _reviewed_count(corrections[name], name)
         with self._conn(write=True) as conn:
             old = self._incident(conn, incident_id)
             fields = dict(old.fields)
@@ -749,6 +764,22 @@ def _count(value: Any, name: str, what: str) -> dict[str, int | None]:
         if all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in (low, high, best)):
             return {"low": low, "high": high, "best": best}
     raise StoreError(f"{what}: field {name!r} must be null, a number or {{low, high, best}}, got {value!r}")
+
+
+def _reviewed_count(value: Any, name: str) -> dict[str, int | None] | None:
+    """A reviewer's figure as ``{low, high, best}``: a number, or low and/or high (``best``,
+    when not given, by ACLED's conservative rule: the low figure, else the high one)."""
+    if value is None:
+        return None
+    count = _count(value, name, "the correction")
+    low, high, best = count["low"], count["high"], count["best"]
+    if any(v is not None and v < 0 for v in (low, high, best)):
+        raise StoreError(f"the correction of {name} has a negative figure: {value!r}")
+    if low is not None and high is not None and low > high:
+        raise StoreError(f"the correction of {name} has low {low} above high {high}")
+    if low is None and high is None:
+        raise StoreError(f"the correction of {name} needs low or high (or null for no figure)")
+    return count
 
 
 def _date(value: Any, what: str) -> dt.date | None:
