@@ -24,9 +24,14 @@ those runs print "skipped" and why. Models load before any timing.
 
 Each run's ingest is timed as a whole and by part: the ingest module's calls to extraction,
 near-duplicate lookup and merge, and the store methods, are wrapped with timers (a few
-microseconds a call). The target is on the **storage share**: in an ingest with extraction,
-the time not spent extracting, (ingest - extraction) / ingest, at most 20%. A separate pass
-of ``extract_documents`` over the same documents is timed as a cross-check.
+microseconds a call). Ingest runs as ``incidex ingest`` does (``--jobs 1``): extraction in a
+worker process, storing and merging in this one, so "extraction" is the time this process
+waited for extracted batches (with ``--jobs 0``, the time it spent extracting), and the
+worker's start (its own model load, about 2 s) is inside the timing. The target is on the
+**storage share**: how much longer an ingest with extraction takes than extraction alone,
+(ingest - extraction alone) / ingest, at most 20%, where "extraction alone" is a separate
+pass of ``extract_documents`` in this process over the same documents, timed first. The
+storing process's own work per document is the sum of its parts ("storage ms/doc").
 
 With the defaults on 2 cores the whole benchmark takes about 7 minutes (the separate
 extraction pass one, each run with extraction about two); ``--docs 2000 --extract-docs 300``
@@ -63,7 +68,7 @@ TARGET_SHARE = 0.20
 RUNS = ("sqlite", "sqlite+extract", "postgresql", "postgresql+extract")
 #: Timed parts, in the order shown; indented ones are inside the one above them.
 PARTS = (
-    ("extract", "extract_documents"),
+    ("extract", "extraction (or waiting for it)"),
     ("digest", "digest (x2 a document)"),
     ("document_exists", "store.document_exists"),
     ("near.query", "near-duplicates: query"),
@@ -156,13 +161,19 @@ def instrumented(timers: Timers) -> Iterator[None]:
     from incidex.dedup import NearDuplicates
     from incidex.store import Store
 
-    extract_documents = ingest_module.extract_documents
+    extracted = ingest_module._extracted
 
-    def timed_extract(docs: Any, **kwargs: Any) -> Iterator[Any]:
-        start = time.perf_counter()
-        out = list(extract_documents(docs, **kwargs))  # ingest lists it at once anyway
-        timers.add("extract", time.perf_counter() - start)
-        return iter(out)
+    def timed_extracted(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        """Time spent getting each extracted batch: extracting it (``--jobs 0``), or waiting
+        for the worker processes to hand it over."""
+        batches = extracted(*args, **kwargs)
+        while True:
+            start = time.perf_counter()
+            batch = next(batches, None)
+            timers.add("extract", time.perf_counter() - start)
+            if batch is None:
+                return
+            yield batch
 
     transaction = Store.transaction
 
@@ -176,7 +187,7 @@ def instrumented(timers: Timers) -> Iterator[None]:
         timers.add("tx.commit", time.perf_counter() - start)
 
     patches: list[tuple[Any, str, Any]] = [
-        (ingest_module, "extract_documents", timed_extract),
+        (ingest_module, "_extracted", timed_extracted),
         (ingest_module, "digest", timers.wrap("digest", ingest_module.digest)),
         (ingest_module, "merge_report", timers.wrap("merge_report", ingest_module.merge_report)),
         (merge, "assign", timers.wrap("merge.assign", merge.assign)),
@@ -305,7 +316,7 @@ def extract_alone(docs: list[Any], batch_size: int) -> float:
 
 
 def run_ingest(
-    name: str, url: str, docs: list[Any], *, extract: bool, batch_size: int, profile: bool
+    name: str, url: str, docs: list[Any], *, extract: bool, batch_size: int, jobs: int, profile: bool
 ) -> dict[str, Any]:
     from incidex.ingest import ingest
     from incidex.store import open_store
@@ -327,7 +338,9 @@ def run_ingest(
             start = time.perf_counter()
             if profiler:
                 profiler.enable()
-            summary = ingest(docs, store, extract=extract, batch_size=batch_size, progress=progress)
+            summary = ingest(
+                docs, store, extract=extract, batch_size=batch_size, jobs=jobs, progress=progress
+            )
             if profiler:
                 profiler.disable()
             seconds = time.perf_counter() - start
@@ -400,7 +413,7 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 
 def results_table(results: list[dict[str, Any]]) -> str:
     head = ["run", "docs", "seconds", "docs/s", "ms/doc", "extract s", "storage s", "storage ms/doc"]
-    head += ["share", "near-dup", "reports", "created", "merged"]
+    head += ["not extracting", "near-dup", "reports", "created", "merged"]
     rows = []
     for r in results:
         s = r["summary"]
@@ -428,7 +441,7 @@ def results_table(results: list[dict[str, Any]]) -> str:
 def parts_table(results: list[dict[str, Any]]) -> str:
     head = ["ms per document", *(r["run"] for r in results)]
     rows = []
-    for key, label in (*PARTS, ("other", "other (loop, to_dict, summary)")):
+    for key, label in (*PARTS, ("other", "other (loop, less overlap)")):
         cells = [label]
         for r in results:
             seconds = r["other_seconds"] if key == "other" else r["parts"][key]["seconds"]
@@ -446,6 +459,12 @@ def main(argv: list[str] | None = None) -> int:
         "--extract-docs", type=int, default=2000, help="documents in the runs with extraction"
     )
     parser.add_argument("--batch-size", type=int, default=32, help="ingest batch size")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="extraction worker processes, as `incidex ingest --jobs` (default 1, as the CLI; 0: in-process)",
+    )
     parser.add_argument(
         "--date-jitter", type=int, default=3, help="copies' dates move by up to this many days"
     )
@@ -491,6 +510,7 @@ def main(argv: list[str] | None = None) -> int:
                     subset,
                     extract=bool(extract),
                     batch_size=args.batch_size,
+                    jobs=args.jobs,
                     profile=args.profile == name,
                 )
             )
@@ -523,19 +543,19 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         if not r["extract"]:
             continue
-        share = r["storage_share"]
+        inside = r["storage_share"]
+        share = inside if alone is None else (r["seconds"] - alone) / r["seconds"]
         passed = share <= TARGET_SHARE
-        cross = None if alone is None else (r["seconds"] - alone) / r["seconds"]
-        verdicts[r["engine"]] = {"share": share, "share_vs_separate_pass": cross, "pass": passed}
+        verdicts[r["engine"]] = {"share": share, "share_outside_extract_in_ingest": inside, "pass": passed}
         print(
-            f"{r['engine']}: storage share of extraction time: {100 * share:.1f}% "
+            f"{r['engine']}: storage share: {100 * share:.1f}% "
             f"(target <= {100 * TARGET_SHARE:.0f}%): {'PASS' if passed else 'FAIL'}"
-            + ("" if cross is None else f"  [against the separate extraction pass: {100 * cross:.1f}%]")
+            f"  [ingest time outside extract_documents: {100 * inside:.1f}%]"
         )
     for r in results:
         if r["summary"]["new"] != r["docs"]:
             print(f"warning: {r['run']} stored {r['summary']['new']} of {r['docs']} documents")
-    print("(storage share = (ingest with extraction - time in extract_documents) / ingest with extraction)")
+    print("(storage share = (ingest with extraction - extraction alone) / ingest with extraction)")
     for r in results:
         if "profile" in r:
             print()

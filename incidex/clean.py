@@ -252,6 +252,19 @@ def _token_before(text: str, end: int) -> str:
     return text[start:end]
 
 
+def date_abbreviation_before(text: str, end: int) -> bool:
+    """Whether the period at ``text[end]`` is inside a date or time phrase: a month before its
+    day ("Oct. 10") or a clock time ("10 p.m. Monday")."""
+    token = _token_before(text, end).lower()
+    after = text[end + 1 :].lstrip()[:1]
+    if token in _MONTH_ABBREVIATIONS:
+        return after.isdigit()
+    return token in ("a.m", "p.m") and _next_word(text, end + 1) in _AFTER_CLOCK
+
+
+_MONTH_ABBREVIATIONS = _wordset("jan feb mar apr jun jul aug sep sept oct nov dec")
+
+
 def _next_word(text: str, start: int) -> str:
     m = _WORD.match(text, start)
     return m.group().strip(string.punctuation + "“”‘’«»").lower() if m else ""

@@ -57,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("--no-extract", action="store_true", help="store the documents only")
     ing.add_argument("--follow-links", action="store_true", help="fetch each feed item's page")
     ing.add_argument("--batch-size", type=int, default=32)
+    ing.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="extraction worker processes beside the one that stores (default 1; 0: extract in "
+        "the storing process, which saves a process start for a few documents)",
+    )
 
     inc = sub.add_parser("incidents", help="query incidents in the database")
     inc.add_argument("--db", default=None, help=db_help)
@@ -209,8 +216,15 @@ def _ingest(args: argparse.Namespace) -> int:
         items = iter_sources(
             args.sources, published=args.published, follow_links=args.follow_links, stdin=sys.stdin.buffer
         )
+        if args.jobs < 0:
+            raise IncidexError(f"--jobs must be 0 or more, got {args.jobs}")
         summary = ingest(
-            items, store, extract=not args.no_extract, batch_size=args.batch_size, progress=progress
+            items,
+            store,
+            extract=not args.no_extract,
+            batch_size=args.batch_size,
+            jobs=args.jobs,
+            progress=progress,
         )
     if tty:
         print(file=sys.stderr)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
+import multiprocessing
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -140,6 +141,44 @@ def merge_report(
     return True
 
 
+def _extract_batch(batch: list[Document]) -> list[tuple[Document, list[Incident]]]:
+    return list(extract_documents(batch))
+
+
+def _stored_only(batch: list[Document]) -> list[tuple[Document, list[Incident]]]:
+    return [(d, []) for d in batch]
+
+
+def _extracted(
+    batches: Iterator[list[Document]], *, extract: bool, jobs: int
+) -> Iterator[list[tuple[Document, list[Incident]]]]:
+    """Each batch with its incidents, in order. With ``jobs`` > 0 the extraction runs in that
+    many worker processes while this one stores: storing is Python work, and threads would
+    share one interpreter lock with the model. At most ``jobs + 1`` batches are in flight."""
+    if not extract:
+        yield from (_stored_only(batch) for batch in batches)
+        return
+    # A worker costs a process start and a model load (about 2 s): only for more than a batch.
+    head = list(islice(batches, 2))
+    batches = chain(head, batches)
+    if jobs < 1 or len(head) < 2:
+        yield from (_extract_batch(batch) for batch in batches)
+        return
+    # forkserver: workers start from a clean process, not a fork of one holding database
+    # connections and threads; each loads the model once.
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"))
+    try:
+        pending: deque[Future[list[tuple[Document, list[Incident]]]]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(_extract_batch, batch))
+            if len(pending) > jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
     it = iter(items)
     while batch := list(islice(it, size)):
@@ -152,11 +191,16 @@ def ingest(
     *,
     extract: bool = True,
     batch_size: int = 32,
+    jobs: int = 0,
     progress: Callable[[IngestSummary], None] | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> IngestSummary:
     """Store new documents from ``items`` (see :func:`incidex.sources.iter_sources`), extract
-    their incidents and merge them into the database's incidents."""
+    their incidents and merge them into the database's incidents.
+
+    ``jobs`` > 0 extracts in that many worker processes while this one stores and merges (in
+    the documents' order, as without them); 0 extracts here, which suits a few documents
+    (a worker process loads its own copy of the model)."""
     summary = IngestSummary()
     members = _Members(store)
     # near-duplicates are keyed by doc_id; ``stories`` maps a doc_id to its story's root id
@@ -210,29 +254,14 @@ def ingest(
                 members.forget()
                 raise
             stories[doc.doc_id] = story or document_id
-            del digests[doc.doc_id]  # after ``stories`` has it: fresh() checks both
+            del digests[doc.doc_id]
             summary.new += 1
             summary.reports += len(fields)
             summary.incidents_merged += sum(merged)
             summary.incidents_created += len(merged) - sum(merged)
 
-    # Storing overlaps extracting: one writer thread stores batch N (its own transactions,
-    # one a document, in order) while this thread extracts batch N+1. The database's round
-    # trips then wait beside the model instead of after it. At most one batch waits, and the
-    # writer's errors surface here.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidex-store") as writer:
-        pending: Future[None] | None = None
-        try:
-            for batch in _batches(fresh(), batch_size):
-                extracted = list(extract_documents(batch)) if extract else [(d, []) for d in batch]
-                if pending is not None:
-                    pending.result()
-                pending = writer.submit(store_batch, extracted)
-            if pending is not None:
-                pending.result()
-        except BaseException:
-            writer.shutdown(wait=True, cancel_futures=True)
-            raise
+    for extracted in _extracted(_batches(fresh(), batch_size), extract=extract, jobs=jobs):
+        store_batch(extracted)
     return summary
 
 

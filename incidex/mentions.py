@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from incidex.actors import ActorMention, ClaimCue, find_actors, find_claims
 from incidex.classify import target_of, trigger_classes, weapon_of
+from incidex.clean import date_abbreviation_before
 from incidex.counts import CountMention, find_counts
 from incidex.dates import DAY_COUNTS, DateMention, find_dates
 from incidex.lexicon import lexicon
@@ -110,6 +111,8 @@ def _clauses(sentence: Sentence) -> list[tuple[int, int, int | None]]:
     if fronted:
         cuts.append(fronted[0])
     for m in _SPLIT.finditer(text):
+        if text[m.start()] == "." and date_abbreviation_before(text, m.start()):
+            continue  # "on Oct. 10", "at 10 p.m. Monday": the date phrase goes on
         cuts.append(m.end())
     for m in _AFTER.finditer(text):
         cuts.append(m.end())

@@ -469,12 +469,19 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
     for e in ents:
         # buildings (FAC: "the Pakistani Consulate") name no place of their own; a dateline
         # ("London: Nineteen people were killed in Manchester") names where it was written
-        dateline = e.start - offset < 3 and re.match(r"[^\w]*(?:\([^)]*\))?\s*[:—–-]", text[e.end - offset :])
+        dateline = e.start - offset < 3 and _DATELINE_TAIL.match(text[e.end - offset :])
         if e.label in ("GPE", "LOC") and offset <= e.start < offset + len(text) and not dateline:
             add(e.text, e.start, None, "entity", label=e.label)
     return sorted(out.values(), key=lambda p: p.start)
 
 
+# What follows a dateline's place: "(Reuters)", a date ("Srinagar, Feb. 14, 2019:"), then a
+# colon or dash.
+_DATELINE_TAIL = re.compile(
+    r"[^\w]*(?:\([^)]*\))?"
+    r"(?:\s*,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?(?:,?\s*\d{4})?))?"
+    r"\s*[:—–-]"
+)
 _WORD = re.compile(r"[A-Z][\w'’.-]*\w|[A-Z]\.[A-Z]\.?")
 
 

@@ -543,3 +543,23 @@ def test_a_dateline_gives_way_to_the_day_the_text_names() -> None:
         "police said on Tuesday."
     )
     assert inc.date == dt.date(2024, 5, 5)
+
+
+def test_an_abbreviated_month_dates_the_act() -> None:
+    # "Oct." ends no clause: the day stays with the act it dates.
+    text = (
+        "The death toll from the double suicide bombing in Lagos rose to 40, officials said.\n\n"
+        "Two suicide bombers blew themselves up in a crowd of traders in Lagos on Oct. 10."
+    )
+    [inc] = incidex.extract(text, published=dt.date(2015, 10, 15))
+    assert (inc.date, inc.date_text, inc.killed.low) == (dt.date(2015, 10, 10), "on Oct. 10", 40)
+
+
+def test_a_dated_dateline_does_not_place_the_act() -> None:
+    # Where the report was filed, not where the act happened: one incident, at Zaria.
+    text = (
+        "Kaduna, Feb. 14, 2019: At least 12 villagers were killed on Thursday when gunmen attacked "
+        "their village.\n\nThe gunmen stormed the village near Zaria on motorcycles, residents said."
+    )
+    [inc] = incidex.extract(text, published=dt.date(2019, 2, 15))
+    assert (inc.place, inc.date, inc.killed.low) == ("Zaria", dt.date(2019, 2, 14), 12)

@@ -224,3 +224,15 @@ def test_two_texts_under_one_doc_id_are_both_kept(tmp_path: Path) -> None:
         ids = sorted(d.doc_id for d in store.iter_documents())
     assert summary.new == 2 and not summary.failed
     assert ids[0] == "report" and ids[1].startswith("report~")
+
+
+def test_worker_processes_store_the_same_as_extracting_in_process(tmp_path: Path) -> None:
+    src = _write(tmp_path / "corpus.jsonl", _fictional_corpus(24))
+    dumps = []
+    for jobs in (0, 2):
+        db = tmp_path / f"jobs{jobs}.db"
+        with open_store(db) as store:
+            summary = ingest(iter_sources([str(src)]), store, batch_size=5, jobs=jobs)
+        assert (summary.new, summary.reports) == (24, 24)
+        dumps.append(_dump(db))
+    assert dumps[0] == dumps[1] and dumps[0]["incidents"]  # same documents, reports and incidents
