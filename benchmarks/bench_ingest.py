@@ -347,7 +347,8 @@ def run_ingest(
         counts = store.counts()
     finally:
         store.close()
-    extract_s = timers.seconds["extract"]
+    # without extraction the timer around _extracted holds only reading and the duplicate check
+    extract_s = timers.seconds["extract"] if extract else 0.0
     top = sum(timers.seconds[k] for k in TOP_LEVEL)
     result = {
         "run": name,

@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from dataclasses import replace
 
 from incidex.actors import ActorMention
 from incidex.classify import EXPLOSIVE_CLASSES, SUB_EVENT, event_types, victims_of
 from incidex.counts import CountMention
 from incidex.fold import Group
+from incidex.gazetteer import get_gazetteer
 from incidex.lexicon import lexicon
 from incidex.mentions import Mention
-from incidex.places import PlaceMention, demonym_locations, notable_places
+from incidex.places import PlaceMention, demonym_locations, notable_places, place_rank
 from incidex.records import Count, Document, Evidence, Incident
 
 _PRECISION = {
@@ -231,7 +233,9 @@ def assemble(
         date_text=date_text,
         time_precision=precision,
         place=place,
-        place_detail=detail.text if detail is not None and detail is not place_m else None,
+        place_detail=detail.text
+        if detail is not None and (place_m is None or detail.start != place_m.start)
+        else None,
         country=country,
         admin1=admin1,
         resolved_place=resolved,
@@ -327,9 +331,21 @@ def reported_place(group: Group) -> PlaceMention | None:
         # the country most of the located places agree on; on a tie, the broadest place's
         votes = Counter(p.country for p in resolved)
         frame = max(resolved, key=lambda p: (votes[p.country], p.rank, p.place.population if p.place else 0))
-        located = [p for p in located if p.country in (frame.country, None)]
+        located = [q for q in (_within(p, frame.country) for p in located) if q is not None]
     pool = located or [p for p in places if p.rank < 4] or places
     return min(pool, key=lambda p: (p.rank, p.start))
+
+
+def _within(p: PlaceMention, country: str | None) -> PlaceMention | None:
+    """``p`` as a place in ``country``: a name the gazetteer first put elsewhere is looked up
+    there ("Asadabad in Kunar province" is Afghanistan's, not Iran's bigger one); ``None``
+    when it has no place of that name."""
+    if p.country in (country, None) or country is None:
+        return p
+    other = get_gazetteer().resolve(p.text, (country,))
+    if other is None or other.country != country:
+        return None
+    return replace(p, place=other, country=other.country, rank=place_rank(other, p.kind))
 
 
 def _perpetrator_name(actor: ActorMention, text: str) -> str:

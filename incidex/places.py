@@ -202,7 +202,7 @@ def fold_key(name: str) -> str:
     return alias_key(name)
 
 
-def _rank(place: Place | None, kind: str | None) -> float:
+def place_rank(place: Place | None, kind: str | None) -> float:
     if kind:
         k = kind.lower()
         if k in ADMIN_KINDS:
@@ -409,7 +409,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         ):
             end = written_end
             written = re.sub(r"^the\s+", "", text[start - offset : end - offset], flags=re.I)
-        rank = _rank(place, kind_l)
+        rank = place_rank(place, kind_l)
         if label == "LOC" and place is None or _BROAD.search(written):
             rank = max(rank, 3.5)
         key = (start, start + len(name))

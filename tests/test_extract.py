@@ -563,3 +563,15 @@ def test_a_dated_dateline_does_not_place_the_act() -> None:
     )
     [inc] = incidex.extract(text, published=dt.date(2019, 2, 15))
     assert (inc.place, inc.date, inc.killed.low) == ("Zaria", dt.date(2019, 2, 14), 12)
+
+
+def test_a_namesake_is_looked_up_in_the_country_of_the_place_named_with_it() -> None:
+    # Bare, "Asadabad" is Iran's larger town; named with Kunar province it is Afghanistan's.
+    text = (
+        "At least 11 civilians were killed and 40 more injured in a suicide bombing in the city of "
+        "Asadabad in Kunar province on Sunday."
+    )
+    [inc] = incidex.extract(text, published=dt.date(2016, 5, 2))
+    d = inc.to_dict()
+    assert (d["place"], d["country"], d["admin1"], d["geo_precision"]) == ("Asadabad", "AF", "Kunar", 1)
+    assert d["place_detail"] is None
