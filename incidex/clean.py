@@ -256,10 +256,11 @@ def date_abbreviation_before(text: str, end: int) -> bool:
     """Whether the period at ``text[end]`` is inside a date or time phrase: a month before its
     day ("Oct. 10") or a clock time ("10 p.m. Monday")."""
     token = _token_before(text, end).lower()
-    after = text[end + 1 :].lstrip()[:1]
+    rest = text[end + 1 :]
+    after = end + 1 + len(rest) - len(rest.lstrip())  # where the next word starts
     if token in _MONTH_ABBREVIATIONS:
-        return after.isdigit()
-    return token in ("a.m", "p.m") and _next_word(text, end + 1) in _AFTER_CLOCK
+        return text[after : after + 1].isdigit()
+    return token in ("a.m", "p.m") and _next_word(text, after) in _AFTER_CLOCK
 
 
 _MONTH_ABBREVIATIONS = _wordset("jan feb mar apr jun jul aug sep sept oct nov dec")

@@ -575,3 +575,14 @@ def test_a_namesake_is_looked_up_in_the_country_of_the_place_named_with_it() -> 
     d = inc.to_dict()
     assert (d["place"], d["country"], d["admin1"], d["geo_precision"]) == ("Asadabad", "AF", "Kunar", 1)
     assert d["place_detail"] is None
+
+
+def test_a_clock_time_does_not_cut_the_day_off_its_act() -> None:
+    # "p.m." ends no clause when the time goes on ("10:30 p.m. local time Monday").
+    text = (
+        "Police identified on Tuesday the suicide bomber who carried out the deadly attack at a "
+        "Leeds concert.\n\nThe man detonated an improvised explosive device at about 10:30 p.m. "
+        "local time Monday, killing more than 20 people, police said on Tuesday."
+    )
+    [inc] = incidex.extract(text, published=dt.date(2017, 5, 23))
+    assert (inc.date, inc.date_text, inc.killed.low) == (dt.date(2017, 5, 22), "Monday", 21)
