@@ -269,8 +269,19 @@ def _is_breakdown(text: str, start: int) -> bool:
     )
 
 
+# "at least 145 people — 132 children, 10 staff and three soldiers — were dead": an aside
+# between dashes breaks the figure down; the figure reads past it.
+_ASIDE = re.compile(r"\s[—–]\s[^—–.;]{1,120}?\s[—–]\s")
+
+
+def _mask_asides(text: str) -> str:
+    """``text`` with dash-delimited asides blanked (same length: offsets stay true)."""
+    return _ASIDE.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def find_counts(text: str, offset: int = 0) -> list[CountMention]:
     """Every killed/wounded figure in ``text`` (a clause), in text order, without overlaps."""
+    text = _mask_asides(text)
     found: list[CountMention] = []
     taken: list[tuple[int, int]] = []
 

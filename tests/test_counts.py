@@ -47,6 +47,10 @@ def only(text: str, kind: str) -> CountMention:
         ("Several policemen were killed in the assault.", {"killed": (3, None)}),
         ("Twenty-one pilgrims were killed when the bus was hit.", {"killed": (21, 21)}),
         ("At least 1,200 people were injured when the dam was bombed.", {"wounded": (1200, None)}),
+        (
+            "At least 40 people — 31 pupils, six teachers and three guards — were killed in the raid.",
+            {"killed": (40, None)},
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
