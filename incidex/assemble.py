@@ -76,17 +76,19 @@ def assemble(
     named: tuple[str, ...],
     mentioned: tuple[str, ...],
     focus: frozenset[str] = frozenset(),
+    lead: PlaceMention | None = None,
 ) -> Incident:
     """One incident from one group. ``named``: countries the document names by name, most
     named first; ``mentioned``: those and the ones it names only by demonym; ``focus``: the
-    countries it names more than once."""
+    countries it names more than once; ``lead``: the place the report leads with, for an
+    incident that names none (the report's only incident)."""
     body = [m for m in group.mentions if not m.title]
     ordered = body + [m for m in group.mentions if m.title]
     first = ordered[0]
     ev: list[Evidence] = [_evidence(doc, "incident", first.start, first.end)]
 
     # place and country
-    place_m = reported_place(group)
+    place_m = reported_place(group) or lead
     detail = group.best_place
     place = place_m.text if place_m else None
     resolved = place_m.place if place_m else None

@@ -22,7 +22,7 @@ from incidex.gazetteer import get_gazetteer
 from incidex.lexicon import lexicon
 from incidex.mentions import find_mentions
 from incidex.nlp import Entity, entities
-from incidex.places import countries_named
+from incidex.places import PlaceMention, countries_named, find_places
 from incidex.records import CleanDocument, Document, Incident
 
 log = logging.getLogger(__name__)
@@ -99,5 +99,19 @@ def incidents_of(c: CleanDocument, ents: dict[int, list[Entity]]) -> list[Incide
         return []
     countries, named, focus = document_countries(c)
     mentions = find_mentions(c, ents, countries)
-    groups = fold(mentions, c.document.published)
-    return [assemble(g, c.document, named, countries, focus) for g in groups if anchored(g)]
+    groups = [g for g in fold(mentions, c.document.published) if anchored(g)]
+    # A report of one act that names no place in the sentences telling it ("the siege at the
+    # school") still leads with where it happened: the first town or province of its opening.
+    lead = lead_place(c, countries) if len(groups) == 1 and groups[0].best_place is None else None
+    return [assemble(g, c.document, named, countries, focus, lead) for g in groups]
+
+
+def lead_place(c: CleanDocument, countries: tuple[str, ...]) -> PlaceMention | None:
+    """The first located town, district or province in the first two paragraphs."""
+    for s in c.sentences:
+        if s.paragraph > 1:
+            break
+        for p in find_places(s.text, s.start, [], countries):
+            if p.place is not None and p.place.kind != "country" and p.rank < 4:
+                return p
+    return None

@@ -586,3 +586,24 @@ def test_a_clock_time_does_not_cut_the_day_off_its_act() -> None:
     )
     [inc] = incidex.extract(text, published=dt.date(2017, 5, 23))
     assert (inc.date, inc.date_text, inc.killed.low) == (dt.date(2017, 5, 22), "Monday", 21)
+
+
+def test_a_lone_incident_that_names_no_place_takes_the_place_the_report_leads_with() -> None:
+    text = (
+        "Screams echoed through the corridors of a school in Quetta, Pakistan, witnesses said.\n\n"
+        "By the time the hours-long siege ended on Tuesday evening, at least 30 people were dead, "
+        "a military spokesman said."
+    )
+    [inc] = incidex.extract(text, published=dt.date(2014, 12, 16))
+    d = inc.to_dict()
+    assert (d["place"], d["country"], d["killed"]["low"]) == ("Quetta", "PK", 30)
+    assert any(e["field"] == "place" and e["text"] == "Quetta" for e in d["evidence"])
+
+
+def test_a_lead_place_is_not_lent_when_the_report_tells_several_acts() -> None:
+    text = (
+        "Violence flared across Quetta, Pakistan, this week.\n\n"
+        "A bomb killed four soldiers near Gwadar on Monday. On Tuesday gunmen killed two guards at a checkpoint."
+    )
+    places = sorted(str(i.place) for i in incidex.extract(text, published=dt.date(2014, 12, 17)))
+    assert places == ["Gwadar", "None"]
