@@ -43,6 +43,8 @@ from incidex.store import IncidentQuery, Store, StoredIncident, open_store
 from incidex.store.errors import NotFoundError
 
 MAX_PAGE = 1000
+#: The largest casualty figure a query or a correction may name (more than any act has had).
+MAX_COUNT = 10_000_000
 
 _CODES = {
     400: "bad_request",
@@ -115,7 +117,7 @@ _bearer = HTTPBearer(auto_error=False, description="a token from `incidex token 
 
 def _find_incident(store: Store, incident_id: str) -> StoredIncident:
     """An incident by its ``inc_…`` uid or its numeric row id (too large a number is no row)."""
-    if not incident_id.isdigit():
+    if not (incident_id.isascii() and incident_id.isdigit()):  # "²" is a digit to str.isdigit
         return store.get_incident(incident_id)
     if int(incident_id) > 2**62:
         raise NotFoundError(f"no incident {incident_id!r}")
@@ -232,7 +234,7 @@ def create_app(
         event_type: str | None = None,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
-        min_killed: Annotated[int | None, Query(ge=0)] = None,
+        min_killed: Annotated[int | None, Query(ge=0, le=MAX_COUNT)] = None,
         text: Annotated[str | None, Query(max_length=500)] = None,
         lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
         lon: Annotated[float | None, Query(ge=-180, le=180)] = None,

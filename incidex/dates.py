@@ -60,7 +60,10 @@ _PHRASES: list[tuple[str, str]] = [
         r"(?:earlier\s+|early\s+|late\s+)?(?:today|this\s+morning|this\s+afternoon|this\s+evening|tonight)",
     ),
     ("yesterday", r"(?:late\s+|early\s+)?(?:yesterday(?:\s+(?:morning|afternoon|evening))?|last\s+night)"),
-    ("days_after", rf"(?P<n>{_NUMWORD}|several|few|days|weeks)\s+(?P<unit>days?\s+|weeks?\s+)?after"),
+    (
+        "days_after",
+        rf"(?P<n>{_NUMWORD}|several|few|days|weeks|hours)\s+(?P<unit>days?\s+|weeks?\s+|hours?\s+)?after",
+    ),
     (
         "previous_day",
         r"(?:the\s+previous\s+day(?:'s|’s)?|the\s+day\s+before|a\s+day\s+earlier|the\s+night\s+before)",
@@ -137,7 +140,10 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
         if kind == "days_after":
             n = (m.group("n") or "").lower()
             days = DAY_COUNTS.get(n, int(n) if n.isdigit() else None)
-            if days is not None and (m.group("unit") or "").lower().startswith("week"):
+            unit = (m.group("unit") or "").lower()
+            if n == "hours" or unit.startswith("hour"):
+                days = 0  # "just hours after": the same day
+            elif days is not None and unit.startswith("week"):
                 days *= 7
         before = text[max(0, m.start() - 40) : m.start()]
         # "MAIDUGURI, Nigeria, Nov 17 - ...": a dateline dates the report

@@ -31,7 +31,11 @@ _SPLIT = re.compile(
 )
 _AFTER = re.compile(
     r"(?:\b(?:comes?|came|coming|follow(?:s|ed|ing)?|occurred|took\s+place|happened)\s+|,\s+)"
-    r"(?=(?:just\s+|only\s+)?(?:a|an|one|two|three|four|five|six|seven|several|few|days|weeks)\s+(?:days?\s+|weeks?\s+)?after\b)",
+    r"(?=(?:just\s+|only\s+)?(?:a|an|one|two|three|four|five|six|seven|several|few|days|weeks)\s+(?:days?\s+|weeks?\s+)?after\b"
+    # "hours after a bomb ripped through ...": only before a new act, not "hours after the
+    # group claimed the blast"
+    r"|(?:just\s+|only\s+)?(?:a\s+few\s+|several\s+)?hours\s+after\s+(?:a|an|another|at\s+least|\d+|two|three|four|five|six|seven|eight|nine|ten)\s"
+    r"(?![^,.;]{0,60}\b(?:claim|said|announc)))",
     re.IGNORECASE,
 )
 _NEW = re.compile(

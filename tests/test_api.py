@@ -134,6 +134,7 @@ def test_document_view_returns_text_and_evidence_spans(client: TestClient) -> No
     [
         ("/incidents/inc_000000000000", 404),
         ("/incidents/99999999999999999999999", 404),
+        ("/incidents/%C2%B2", 404),  # "²": a digit to str.isdigit, not to int()
         ("/documents/424242", 404),
         ("/documents/abc", 422),
         ("/incidents?limit=0", 422),

@@ -607,3 +607,24 @@ def test_a_lead_place_is_not_lent_when_the_report_tells_several_acts() -> None:
     )
     places = sorted(str(i.place) for i in incidex.extract(text, published=dt.date(2014, 12, 17)))
     assert places == ["Gwadar", "None"]
+
+
+def test_hours_after_a_new_act_is_another_incident_the_same_day() -> None:
+    text = (
+        "The abduction of more than 50 pupils by gunmen in Chibok late Monday came just hours after a "
+        "bomb ripped through a packed bus station on the outskirts of Abuja, killing 20 people."
+    )
+    by = {i.place: i for i in incidex.extract(text, published=dt.date(2014, 4, 16))}
+    assert set(by) == {"Chibok", "Abuja"}
+    assert by["Chibok"].date == by["Abuja"].date == dt.date(2014, 4, 14)
+    assert by["Abuja"].killed.low == 20 and by["Chibok"].killed is None
+
+
+def test_hours_after_a_claim_is_the_same_incident() -> None:
+    text = (
+        "Police identified on Tuesday the suicide bomber who attacked a concert in Leeds, hours after a "
+        "militant group claimed responsibility for the blast.\n\nThe bomber detonated a device on Monday "
+        "night, killing 21 people, police said."
+    )
+    [inc] = incidex.extract(text, published=dt.date(2017, 5, 23))
+    assert (inc.place, inc.killed.low) == ("Leeds", 21)

@@ -118,7 +118,12 @@ def test_corrected_figures_get_a_best(store: Store, given: object, stored: objec
 
 @pytest.mark.parametrize(
     ("given", "message"),
-    [({"low": 8, "high": 2}, "low 8 above high 2"), ({"low": -1}, "negative"), ({}, "needs low or high")],
+    [
+        ({"low": 8, "high": 2}, "low 8 above high 2"),
+        ({"low": -1}, "below 0"),
+        ({"low": 2**70}, "above 10,000,000"),
+        ({}, "needs low or high"),
+    ],
 )
 def test_bad_figures_are_refused(store: Store, given: object, message: str) -> None:
     inc_id = _incident(store, 1, [3])

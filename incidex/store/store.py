@@ -773,8 +773,8 @@ def _reviewed_count(value: Any, name: str) -> dict[str, int | None] | None:
         return None
     count = _count(value, name, "the correction")
     low, high, best = count["low"], count["high"], count["best"]
-    if any(v is not None and v < 0 for v in (low, high, best)):
-        raise StoreError(f"the correction of {name} has a negative figure: {value!r}")
+    if any(v is not None and not 0 <= v <= 10_000_000 for v in (low, high, best)):
+        raise StoreError(f"the correction of {name} has a figure below 0 or above 10,000,000: {value!r}")
     if low is not None and high is not None and low > high:
         raise StoreError(f"the correction of {name} has low {low} above high {high}")
     if low is None and high is None:
