@@ -155,7 +155,13 @@ _SPECIFIC = ("air", "shelling", "grenade", "suicide", "abduction", "riot")
 
 def _kinds_compatible(m: Mention, g: Group) -> bool:
     if m.anaphoric:
-        return True
+        # "the bombing" points back at a bombing, never at a kidnapping that had none
+        return not (
+            "abduction" in g.triggers
+            and m.triggers & EXPLOSIVE
+            and not g.triggers & EXPLOSIVE
+            and "abduction" not in m.triggers
+        )
     mine = {t for t in m.triggers if t in _SPECIFIC}
     theirs = {t for t in g.triggers if t in _SPECIFIC}
     if mine and theirs and not mine & theirs:

@@ -93,10 +93,14 @@ class _Members:
 
 
 def _within_reach(fields: dict[str, Any], incident: StoredIncident) -> bool:
-    """Cheap pre-filter before reading an incident's reports: two located places farther apart
-    than any merge allows (merge.FAR_KM, doubled for districts) are two incidents."""
+    """Cheap pre-filter before reading an incident's reports: two towns farther apart than any
+    merge allows (merge.FAR_KM, doubled for districts) are two incidents. A province's or a
+    country's point (ACLED geo_precision 3) says nothing of distance: a town in it may be far
+    from its centre."""
     lat, lon = fields.get("latitude"), fields.get("longitude")
     if lat is None or lon is None or incident.latitude is None or incident.longitude is None:
+        return True
+    if fields.get("geo_precision") == 3 or incident.fields.get("geo_precision") == 3:
         return True
     return merge.km((lat, lon), (incident.latitude, incident.longitude)) <= 2 * merge.FAR_KM
 

@@ -628,3 +628,20 @@ def test_hours_after_a_claim_is_the_same_incident() -> None:
     )
     [inc] = incidex.extract(text, published=dt.date(2017, 5, 23))
     assert (inc.place, inc.killed.low) == ("Leeds", 21)
+
+
+def test_the_bombing_in_a_caption_does_not_turn_a_kidnapping_into_a_bombing() -> None:
+    # a photo caption of another attack, past the lead
+    text = (
+        "Gunmen abducted more than 100 pupils from a secondary school in Chibok on Monday night, "
+        "police said.\n\nThe gunmen killed a soldier guarding the school.\n\n"
+        "Parents gathered outside the school on Tuesday.\n\n"
+        "The president at the scene of the bombing, thought to have been carried out by the militants\n\n"
+        "The military did not respond to requests for comment."
+    )
+    [inc] = incidex.extract(text, published=dt.date(2014, 4, 16))
+    assert (inc.event_type, inc.sub_event_type, inc.place) == (
+        "Violence against civilians",
+        "Abduction/forced disappearance",
+        "Chibok",
+    )
