@@ -334,6 +334,11 @@ def reported_place(group: Group) -> PlaceMention | None:
         votes = Counter(p.country for p in resolved)
         frame = max(resolved, key=lambda p: (votes[p.country], p.rank, p.place.population if p.place else 0))
         located = [q for q in (_within(p, frame.country) for p in located) if q is not None]
+        # a town the gazetteer puts in another province than the one the report names is a
+        # namesake ("Al Talh" in Saada province is not the Al Talh of Shabwah): the province stands
+        provinces = {p.place.admin1 for p in located if p.place and p.place.kind == "admin1"}
+        if provinces:
+            located = [q for q in (_in_provinces(p, provinces) for p in located) if q is not None]
     pool = located or [p for p in places if p.rank < 4] or places
     return min(pool, key=lambda p: (p.rank, p.start))
 
@@ -348,6 +353,22 @@ def _within(p: PlaceMention, country: str | None) -> PlaceMention | None:
     if other is None or other.country != country:
         return None
     return replace(p, place=other, country=other.country, rank=place_rank(other, p.kind))
+
+
+def _in_provinces(p: PlaceMention, provinces: set[str | None]) -> PlaceMention | None:
+    """``p`` as a town in one of ``provinces``: its namesake there ("Riosucio, Chocó" is
+    Chocó's Riosucio, not Caldas's), else ``None``; provinces and countries pass as they are."""
+    if p.place is None or p.place.kind in ("admin1", "country") or p.place.admin1 in provinces:
+        return p
+    there = next(
+        (
+            c
+            for c in get_gazetteer().candidates(p.text)
+            if c.kind == "city" and c.country == p.place.country and c.admin1 in provinces
+        ),
+        None,
+    )
+    return None if there is None else replace(p, place=there, rank=place_rank(there, p.kind))
 
 
 def _perpetrator_name(actor: ActorMention, text: str) -> str:

@@ -645,3 +645,13 @@ def test_the_bombing_in_a_caption_does_not_turn_a_kidnapping_into_a_bombing() ->
         "Abduction/forced disappearance",
         "Chibok",
     )
+
+
+def test_a_town_is_the_namesake_in_the_province_named_with_it() -> None:
+    # Colombia has a Riosucio in Caldas (the bigger) and one in Chocó.
+    [inc] = incidex.extract(
+        "Gunmen killed a community leader in Riosucio, Chocó, on Monday, police said.",
+        published=dt.date(2018, 8, 10),
+    )
+    d = inc.to_dict()
+    assert (d["place"], d["admin1"], d["country"], d["geo_precision"]) == ("Riosucio", "Choco", "CO", 1)
