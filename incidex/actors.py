@@ -83,7 +83,7 @@ class ActorMention:
     countries: tuple[str, ...]
     start: int
     end: int
-    as_target: bool = False  # "a strike on a Pakistani Taliban compound"
+    as_target: bool = False  # "a raid on a Pakistani Taliban hideout"
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def _count(mentions: list[CountMention]) -> CountMention | None:
         ):
             current = c  # an update, an exact figure after "several", a toll after "no casualties"
         elif c.count.low is None and c.count.high is not None:
-            # "six died, but a survivor said up to 19 were killed": the range widens
+            # "five died, but a witness said up to 14 were killed": the range widens
             low, high = current.count.low, current.count.high
             if c.count.high > max(x for x in (low, high, 0) if x is not None):
                 current = CountMention(
@@ -335,7 +335,7 @@ def reported_place(group: Group) -> PlaceMention | None:
         frame = max(resolved, key=lambda p: (votes[p.country], p.rank, p.place.population if p.place else 0))
         located = [q for q in (_within(p, frame.country) for p in located) if q is not None]
         # a town the gazetteer puts in another province than the one the report names is a
-        # namesake ("Al Talh" in Saada province is not the Al Talh of Shabwah): the province stands
+        # namesake (a town named in a report about Sindh is not its Punjabi namesake): the province stands
         provinces = {p.place.admin1 for p in located if p.place and p.place.kind == "admin1"}
         if provinces:
             located = [q for q in (_in_provinces(p, provinces) for p in located) if q is not None]
@@ -345,7 +345,7 @@ def reported_place(group: Group) -> PlaceMention | None:
 
 def _within(p: PlaceMention, country: str | None) -> PlaceMention | None:
     """``p`` as a place in ``country``: a name the gazetteer first put elsewhere is looked up
-    there ("Asadabad in Kunar province" is Afghanistan's, not Iran's bigger one); ``None``
+    there ("Hyderabad in Sindh province" is Pakistan's, not India's bigger one); ``None``
     when it has no place of that name."""
     if p.country in (country, None) or country is None:
         return p
@@ -356,8 +356,8 @@ def _within(p: PlaceMention, country: str | None) -> PlaceMention | None:
 
 
 def _in_provinces(p: PlaceMention, provinces: set[str | None]) -> PlaceMention | None:
-    """``p`` as a town in one of ``provinces``: its namesake there ("Riosucio, Chocó" is
-    Chocó's Riosucio, not Caldas's), else ``None``; provinces and countries pass as they are."""
+    """``p`` as a town in one of ``provinces``: its namesake there ("Barbosa, Santander" is
+    Santander's Barbosa, not Antioquia's), else ``None``; provinces and countries pass as they are."""
     if p.place is None or p.place.kind in ("admin1", "country") or p.place.admin1 in provinces:
         return p
     there = next(

@@ -96,7 +96,7 @@ def _first_target(text: str) -> tuple[int, str] | None:
 
 def victims_of(text: str) -> str | None:
     """The target type of the victims a figure counts, preferring a specific group named in
-    it ("nine people, including senior regional officials" -> government)."""
+    it ("seven people, including two district officials" -> government)."""
     found = []
     for name, pat in lexicon().targets:
         m = pat.search(text)

@@ -237,7 +237,7 @@ _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-# A dateline ending in a period ("Kyiv, January 22, 2015."): it stays with the sentence after it.
+# A dateline ending in a period ("Kharkiv, March 3, 2016."): it stays with the sentence after it.
 _DATELINE = re.compile(
     rf"[A-Z][\w'’. -]{{0,40}},(?:\s[\w'’. -]{{1,30}},)?\s+"
     rf"(?:{_MONTHS}\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTHS}\.?(?:,?\s+\d{{4}})?)\s*\.",

@@ -111,7 +111,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str], bool]]:
     """(kind, pattern, update) in priority order."""
     flags = re.IGNORECASE
     pats: list[tuple[str, str, bool]] = [
-        # two groups of victims: "wounding two soldiers and two rangers", "Four civilians and three soldiers were killed"
+        # two groups of victims: "wounding three police and two guards", "Five farmers and two soldiers were killed"
         (
             "killed+",
             rf"\b{KILL_ACTIVE}\s+{FIGURE}\s+(?P<n1>(?:[\w'’-]+\s+){{0,2}}[\w'’-]+)\s+and\s+(?P<num2>{NUMBER})\s+(?P<n2>(?:[\w'’-]+\s+){{0,2}}?[\w'’-]+)\b",
@@ -197,7 +197,7 @@ _ONE_ACTIVE = re.compile(
     rf"\b(?P<verb>{KILL_ACTIVE}|{WOUND_ACTIVE})\s+(?:a|an|one|another)\s+(?P<np>(?:[\w'’-]+\s+){{0,4}}[\w'’-]+)",
     re.IGNORECASE,
 )
-# A victim named: "shot and killed local journalist Ernesto Mendez", "killed Mkutar Otieno, a chief"
+# A victim named: "shot and killed local reporter Juan Perez", "killed Ali Hassan, a chief"
 _NAMED = re.compile(
     rf"\b(?P<verb>{KILL_ACTIVE}|{WOUND_ACTIVE})\s+(?:(?:[a-z][\w-]*\s+){{1,3}})?(?P<np>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){{1,3}})"
     rf"(?=\s*,\s*(?:a|an|the)\s|\s+(?:in|at|on|near|outside)\s|\s*[.;])"
@@ -269,7 +269,7 @@ def _is_breakdown(text: str, start: int) -> bool:
     )
 
 
-# "at least 145 people — 132 children, 10 staff and three soldiers — were dead": an aside
+# "at least 40 people — 31 pupils, six teachers and three guards — were killed": an aside
 # between dashes breaks the figure down; the figure reads past it.
 _ASIDE = re.compile(r"\s[—–]\s[^—–.;]{1,120}?\s[—–]\s")
 

@@ -182,8 +182,8 @@ _RANK = re.compile(r"\bthe\s+\d+(?:st|nd|rd|th)\b[^.;]{0,60}?(?:\bthis\s+year|\b
 def _flags(text: str, counts: bool) -> frozenset[str]:
     cues = lexicon().cues
     main = text[: m.start()] if (m := _RELATIVE.search(text)) and m.start() > 20 else text
-    # "Extending the deadliest spate of attacks so far this year, police said three bombings
-    # killed 63 ...": an opening participle phrase sets the scene; its tally words do not
+    # "Capping the bloodiest week of the year so far, police said two car bombs killed 40
+    # ...": an opening participle phrase sets the scene; its tally words do not
     # make the clause a tally
     opener = re.match(r"\s*[A-Z][a-z]+ing\b[^,]*,", main)
     scope = main[opener.end() :] if opener else main

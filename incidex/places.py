@@ -468,14 +468,14 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             add(extra.group("name"), offset + extra.start("name"), None, "weak")
     for e in ents:
         # buildings (FAC: "the Pakistani Consulate") name no place of their own; a dateline
-        # ("London: Nineteen people were killed in Manchester") names where it was written
+        # ("Paris: Nine people were killed in Lyon") names where it was written
         dateline = e.start - offset < 3 and _DATELINE_TAIL.match(text[e.end - offset :])
         if e.label in ("GPE", "LOC") and offset <= e.start < offset + len(text) and not dateline:
             add(e.text, e.start, None, "entity", label=e.label)
     return sorted(out.values(), key=lambda p: p.start)
 
 
-# What follows a dateline's place: "(Reuters)", a date ("Srinagar, Feb. 14, 2019:"), then a
+# What follows a dateline's place: "(Reuters)", a date ("Sokoto, Sept. 4, 2021:"), then a
 # colon or dash.
 _DATELINE_TAIL = re.compile(
     r"[^\w]*(?:\([^)]*\))?"

@@ -297,7 +297,7 @@ def test_punctuation_only_lines_are_dropped() -> None:
         "KABUL, Afghanistan (AP) — Gunmen killed five people at a checkpoint on Monday.",
         "NARATHIWAT — A ranger was killed by a roadside bomb on Tuesday.",
         "The match was Eastfold vs. Westfold, and it ended in a riot.",
-        "Kyiv, January 22, 2015. At least seven residents were killed by shelling.",
+        "Kharkiv, March 3, 2016. At least five residents were killed by shelling.",
     ],
 )
 def test_sentence_is_not_split(sentence: str) -> None:
@@ -308,9 +308,9 @@ def test_sentence_is_not_split(sentence: str) -> None:
     ("text", "expected"),
     [
         (
-            "Three bombs killed 63 people in Baghdad on Tuesday.A suicide bombing was claimed by the group.",
+            "Two bombs killed 31 people in Basra on Friday.A suicide bombing was claimed by the group.",
             [
-                "Three bombs killed 63 people in Baghdad on Tuesday.",
+                "Two bombs killed 31 people in Basra on Friday.",
                 "A suicide bombing was claimed by the group.",
             ],
         ),
@@ -372,8 +372,8 @@ def test_hard_wrapped_text_is_joined_into_sentences() -> None:
         "said on Tuesday.\n"
         "\n"
         "Five gunmen ambushed the elder as he was traveling in a\n"
-        "van to the market town, killing him and wounding two\n"
-        "other passengers on Monday.\n"
+        "van to the market town, killing him and wounding three\n"
+        "other riders on Monday.\n"
     )
     result = run(text)
     assert [s.text.replace("\n", " ") for s in result.sentences] == [
@@ -381,7 +381,7 @@ def test_hard_wrapped_text_is_joined_into_sentences() -> None:
         "EASTFOLD, Ruritania (EW) - Hooded attackers on motorbikes murdered a village headman and hurt two "
         "of his guards in the troubled Eastfold region on the border, officials said on Tuesday.",
         "Five gunmen ambushed the elder as he was traveling in a van to the market town, killing him and "
-        "wounding two other passengers on Monday.",
+        "wounding three other riders on Monday.",
     ]
     check_offsets(result.document, result)
 

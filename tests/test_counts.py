@@ -126,8 +126,8 @@ def test_a_single_named_victim_counts_one() -> None:
 
 
 def test_two_groups_of_victims_are_summed() -> None:
-    assert figures("The mine exploded under the patrol, wounding two soldiers and two rangers.") == {
-        "wounded": (4, 4)
+    assert figures("The mine went off under the convoy, wounding three police and two guards.") == {
+        "wounded": (5, 5)
     }
 
 
@@ -168,5 +168,5 @@ def test_stabbings_and_single_victims(text: str, kind: str, low: int) -> None:
 
 
 def test_a_breakdown_between_commas_may_hold_figures() -> None:
-    [c] = find_counts("At least 140 people, including more than 100 children, died in the attack.")
-    assert (c.kind, c.count.low, c.count.high) == ("killed", 140, None)
+    [c] = find_counts("At least 70 people, including more than 40 pupils, died in the attack.")
+    assert (c.kind, c.count.low, c.count.high) == ("killed", 70, None)

@@ -546,112 +546,112 @@ def test_a_dateline_gives_way_to_the_day_the_text_names() -> None:
 
 
 def test_an_abbreviated_month_dates_the_act() -> None:
-    # "Oct." ends no clause: the day stays with the act it dates.
+    # "Nov." ends no clause: the day stays with the act it dates.
     text = (
-        "The death toll from the double suicide bombing in Lagos rose to 40, officials said.\n\n"
-        "Two suicide bombers blew themselves up in a crowd of traders in Lagos on Oct. 10."
+        "The death toll from the market bombing in Kano rose to 18, hospital staff said.\n\n"
+        "A suicide bomber set off his vest in the crowded cattle market in Kano on Nov. 1."
     )
-    [inc] = incidex.extract(text, published=dt.date(2015, 10, 15))
-    assert (inc.date, inc.date_text, inc.killed.low) == (dt.date(2015, 10, 10), "on Oct. 10", 40)
+    [inc] = incidex.extract(text, published=dt.date(2019, 11, 4))
+    assert (inc.date, inc.date_text, inc.killed.low) == (dt.date(2019, 11, 1), "on Nov. 1", 18)
 
 
 def test_a_dated_dateline_does_not_place_the_act() -> None:
-    # Where the report was filed, not where the act happened: one incident, at Zaria.
+    # Where the report was filed, not where the act happened: one incident, at Gusau.
     text = (
-        "Kaduna, Feb. 14, 2019: At least 12 villagers were killed on Thursday when gunmen attacked "
-        "their village.\n\nThe gunmen stormed the village near Zaria on motorcycles, residents said."
+        "Sokoto, Sept. 4, 2021: Nine traders were killed on Friday when bandits raided a cattle "
+        "market.\n\nThe bandits rode into the market near Gusau on motorcycles, witnesses said."
     )
-    [inc] = incidex.extract(text, published=dt.date(2019, 2, 15))
-    assert (inc.place, inc.date, inc.killed.low) == ("Zaria", dt.date(2019, 2, 14), 12)
+    [inc] = incidex.extract(text, published=dt.date(2021, 9, 4))
+    assert (inc.place, inc.date, inc.killed.low) == ("Gusau", dt.date(2021, 9, 3), 9)
 
 
 def test_a_namesake_is_looked_up_in_the_country_of_the_place_named_with_it() -> None:
-    # Bare, "Asadabad" is Iran's larger town; named with Kunar province it is Afghanistan's.
+    # Bare, "Hyderabad" is India's bigger city; named with Sindh province it is Pakistan's.
     text = (
-        "At least 11 civilians were killed and 40 more injured in a suicide bombing in the city of "
-        "Asadabad in Kunar province on Sunday."
+        "A bomb went off on a commuter train in the city of Hyderabad in Sindh province on Sunday, "
+        "killing six passengers."
     )
-    [inc] = incidex.extract(text, published=dt.date(2016, 5, 2))
+    [inc] = incidex.extract(text, published=dt.date(2018, 8, 14))
     d = inc.to_dict()
-    assert (d["place"], d["country"], d["admin1"], d["geo_precision"]) == ("Asadabad", "AF", "Kunar", 1)
+    assert (d["place"], d["country"], d["admin1"], d["geo_precision"]) == ("Hyderabad", "PK", "Sindh", 1)
     assert d["place_detail"] is None
 
 
 def test_a_clock_time_does_not_cut_the_day_off_its_act() -> None:
-    # "p.m." ends no clause when the time goes on ("10:30 p.m. local time Monday").
+    # "p.m." ends no clause when the time goes on ("9:15 p.m. local time Tuesday").
     text = (
-        "Police identified on Tuesday the suicide bomber who carried out the deadly attack at a "
-        "Leeds concert.\n\nThe man detonated an improvised explosive device at about 10:30 p.m. "
-        "local time Monday, killing more than 20 people, police said on Tuesday."
+        "Officers identified on Wednesday the man behind the blast at a union rally in Bristol.\n\n"
+        "He set off a homemade bomb at about 9:15 p.m. local time Tuesday, killing six people, "
+        "officers said on Wednesday."
     )
-    [inc] = incidex.extract(text, published=dt.date(2017, 5, 23))
-    assert (inc.date, inc.date_text, inc.killed.low) == (dt.date(2017, 5, 22), "Monday", 21)
+    [inc] = incidex.extract(text, published=dt.date(2019, 3, 6))
+    assert (inc.date, inc.date_text, inc.killed.low) == (dt.date(2019, 3, 5), "Tuesday", 6)
 
 
 def test_a_lone_incident_that_names_no_place_takes_the_place_the_report_leads_with() -> None:
     text = (
-        "Screams echoed through the corridors of a school in Quetta, Pakistan, witnesses said.\n\n"
-        "By the time the hours-long siege ended on Tuesday evening, at least 30 people were dead, "
-        "a military spokesman said."
+        "Smoke rose over the old bazaar of Gwadar, Pakistan, witnesses said.\n\n"
+        "By the time the gun battle ended on Wednesday evening, at least seven people were dead, "
+        "a police spokesman said."
     )
-    [inc] = incidex.extract(text, published=dt.date(2014, 12, 16))
+    [inc] = incidex.extract(text, published=dt.date(2019, 5, 9))
     d = inc.to_dict()
-    assert (d["place"], d["country"], d["killed"]["low"]) == ("Quetta", "PK", 30)
-    assert any(e["field"] == "place" and e["text"] == "Quetta" for e in d["evidence"])
+    assert (d["place"], d["country"], d["killed"]["low"]) == ("Gwadar", "PK", 7)
+    assert any(e["field"] == "place" and e["text"] == "Gwadar" for e in d["evidence"])
 
 
 def test_a_lead_place_is_not_lent_when_the_report_tells_several_acts() -> None:
     text = (
-        "Violence flared across Quetta, Pakistan, this week.\n\n"
+        "Violence flared across Balochistan, Pakistan, this week.\n\n"
         "A bomb killed four soldiers near Gwadar on Monday. On Tuesday gunmen killed two guards at a checkpoint."
     )
-    places = sorted(str(i.place) for i in incidex.extract(text, published=dt.date(2014, 12, 17)))
+    places = sorted(str(i.place) for i in incidex.extract(text, published=dt.date(2019, 5, 9)))
     assert places == ["Gwadar", "None"]
 
 
 def test_hours_after_a_new_act_is_another_incident_the_same_day() -> None:
     text = (
-        "The abduction of more than 50 pupils by gunmen in Chibok late Monday came just hours after a "
-        "bomb ripped through a packed bus station on the outskirts of Abuja, killing 20 people."
+        "The kidnapping of 30 farm workers by gunmen near Gusau late Sunday came just hours after a "
+        "bomb exploded at a busy motor park in Zaria, killing 12 people."
     )
-    by = {i.place: i for i in incidex.extract(text, published=dt.date(2014, 4, 16))}
-    assert set(by) == {"Chibok", "Abuja"}
-    assert by["Chibok"].date == by["Abuja"].date == dt.date(2014, 4, 14)
-    assert by["Abuja"].killed.low == 20 and by["Chibok"].killed is None
+    by = {i.place: i for i in incidex.extract(text, published=dt.date(2020, 6, 9))}
+    assert set(by) == {"Gusau", "Zaria"}
+    assert by["Gusau"].date == by["Zaria"].date == dt.date(2020, 6, 7)
+    assert by["Zaria"].killed.low == 12 and by["Gusau"].killed is None
 
 
 def test_hours_after_a_claim_is_the_same_incident() -> None:
     text = (
-        "Police identified on Tuesday the suicide bomber who attacked a concert in Leeds, hours after a "
-        "militant group claimed responsibility for the blast.\n\nThe bomber detonated a device on Monday "
-        "night, killing 21 people, police said."
+        "Officers identified on Wednesday the man behind the blast at a union rally in Bristol, hours "
+        "after a small cell claimed responsibility for it.\n\nHe set off a homemade bomb on Tuesday "
+        "night, killing six people, officers said."
     )
-    [inc] = incidex.extract(text, published=dt.date(2017, 5, 23))
-    assert (inc.place, inc.killed.low) == ("Leeds", 21)
+    [inc] = incidex.extract(text, published=dt.date(2019, 3, 6))
+    assert (inc.place, inc.killed.low) == ("Bristol", 6)
 
 
 def test_the_bombing_in_a_caption_does_not_turn_a_kidnapping_into_a_bombing() -> None:
     # a photo caption of another attack, past the lead
     text = (
-        "Gunmen abducted more than 100 pupils from a secondary school in Chibok on Monday night, "
-        "police said.\n\nThe gunmen killed a soldier guarding the school.\n\n"
-        "Parents gathered outside the school on Tuesday.\n\n"
-        "The president at the scene of the bombing, thought to have been carried out by the militants\n\n"
-        "The military did not respond to requests for comment."
+        "Gunmen kidnapped 25 passengers from a bus near Biu on Saturday night, police said.\n\n"
+        "The gunmen shot dead the driver.\n\n"
+        "Relatives waited at the motor park on Sunday.\n\n"
+        "The governor visiting the scene of the bombing, blamed on the same gang\n\n"
+        "The police did not answer requests for comment."
     )
-    [inc] = incidex.extract(text, published=dt.date(2014, 4, 16))
+    [inc] = incidex.extract(text, published=dt.date(2020, 2, 10))
     assert (inc.event_type, inc.sub_event_type, inc.place) == (
         "Violence against civilians",
         "Abduction/forced disappearance",
-        "Chibok",
+        "Biu",
     )
 
 
 def test_a_town_is_the_namesake_in_the_province_named_with_it() -> None:
-    # Colombia has a Riosucio in Caldas (the bigger) and one in Chocó.
+    # Colombia has a Barbosa in Antioquia (the bigger) and one in Santander.
     [inc] = incidex.extract(
-        "Gunmen killed a community leader in Riosucio, Chocó, on Monday, police said.",
-        published=dt.date(2018, 8, 10),
+        "Gunmen shot dead a farmers' leader in Barbosa, Santander, on Monday, police said.",
+        published=dt.date(2018, 8, 14),
     )
     d = inc.to_dict()
-    assert (d["place"], d["admin1"], d["country"], d["geo_precision"]) == ("Riosucio", "Choco", "CO", 1)
+    assert (d["place"], d["admin1"], d["country"], d["geo_precision"]) == ("Barbosa", "Santander", "CO", 1)
