@@ -52,13 +52,13 @@ _NP_WORD = (
 )
 NP = (
     rf"(?P<np>(?:{_NP_WORD}\s+){{0,6}}?(?:(?:in|from|at)\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s+)?"
-    # a breakdown between commas may hold figures ("140 people, including more than 100
-    # children, died"); without commas it may not, or it would swallow the next figure
+    # a breakdown between commas may hold figures ("70 people, including more than 40
+    # pupils, died"); without commas it may not, or it would swallow the next figure
     rf"(?:,?\s*(?:including|among\s+them|mostly|most\s+of\s+them)\s+[^.;:,]{{1,60}}?,\s+|"
     rf"\s*(?:including|among\s+them|mostly|most\s+of\s+them)\s+[^.;:\d]{{1,60}}?\s+)?)"
 )
 AUX = (
-    r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|(?:have|has|had)(?=\s+(?:\w+\s+)?(?:died|perished|been|lost))|are|is|being|got|been|reportedly|also|later|all|"
+    r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|(?:have|has|had)(?=\s+(?:\w+\s+){0,2}(?:died|perished|been|lost))|are|is|being|got|been|reportedly|also|later|all|"
     r"reported|confirmed|believed|said|to\s+be|to\s+have\s+been|now|so\s+far|critically|severely|"
     r"seriously|slightly|badly|fatally|allegedly|either|each|lightly|moderately|gravely|mortally|"
     r"grievously|critically)\s+){0,4}"

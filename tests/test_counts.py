@@ -51,6 +51,7 @@ def only(text: str, kind: str) -> CountMention:
             "At least 40 people — 31 pupils, six teachers and three guards — were killed in the raid.",
             {"killed": (40, None)},
         ),
+        ("Over 29 people have so far been confirmed dead.", {"killed": (30, None)}),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
