@@ -148,7 +148,7 @@ class _ByteStream:
         return self._raw_readline(limit)
 
 
-def _open_failure(source: str, exc: OSError) -> ReadFailure:
+def open_failure(source: str, exc: OSError) -> ReadFailure:
     if isinstance(exc, FileNotFoundError):
         reason = "no such file; check the path"
     elif isinstance(exc, PermissionError):
@@ -157,10 +157,10 @@ def _open_failure(source: str, exc: OSError) -> ReadFailure:
         reason = "is a directory; give the files in it instead (folders are not read)"
     else:
         reason = f"cannot read it ({exc.strerror or exc}); check the path"
-    return _failure(source, reason, cause=exc)
+    return failure(source, reason, cause=exc)
 
 
-def _failure(
+def failure(
     source: str,
     reason: str,
     *,
@@ -184,25 +184,25 @@ def _read_path(source: str, published: dt.date | None) -> Iterator[Document | Re
     try:
         info = path.stat()
     except OSError as exc:
-        yield _open_failure(source, exc)
+        yield open_failure(source, exc)
         return
     if stat.S_ISDIR(info.st_mode):
-        yield _failure(source, "is a directory; give the files in it instead (folders are not read)")
+        yield failure(source, "is a directory; give the files in it instead (folders are not read)")
         return
     if not stat.S_ISREG(info.st_mode):
-        yield _failure(source, "is not a regular file; give a .txt, .html or .jsonl file")
+        yield failure(source, "is not a regular file; give a .txt, .html or .jsonl file")
         return
     suffix = path.suffix.lower()
     kind = "text" if suffix in _TEXT_EXTENSIONS else "html" if suffix in _HTML_EXTENSIONS else None
     if suffix in _JSONL_EXTENSIONS:
         kind = "jsonl"
     if kind in ("text", "html") and info.st_size > MAX_DOCUMENT_BYTES:
-        yield _failure(source, _too_large(info.st_size))
+        yield failure(source, _too_large(info.st_size))
         return
     try:
         handle = path.open("rb")
     except OSError as exc:
-        yield _open_failure(source, exc)
+        yield open_failure(source, exc)
         return
     with handle:
         yield from _read_stream(
@@ -222,22 +222,22 @@ def _read_stream(
     try:
         head = stream.read(_SNIFF_BYTES)
     except OSError as exc:
-        yield _open_failure(source, exc)
+        yield open_failure(source, exc)
         return
     stream.unread(head)
     if not head.strip():
         rest = b"" if len(head) < _SNIFF_BYTES else stream.read(MAX_DOCUMENT_BYTES)
         if not rest.strip():
             what = "empty" if not head and not rest else "only whitespace"
-            yield _failure(source, f"is {what}; give a file with text in it")
+            yield failure(source, f"is {what}; give a file with text in it")
             return
         stream.unread(rest)
         head = rest.lstrip()[:_SNIFF_BYTES]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        yield _failure(source, "is UTF-16 text; re-encode it as UTF-8")
+        yield failure(source, "is UTF-16 text; re-encode it as UTF-8")
         return
     if b"\x00" in head:
-        yield _failure(
+        yield failure(
             source,
             "contains NUL bytes: binary data or UTF-16, not UTF-8 text; give a UTF-8 text file",
         )
@@ -248,11 +248,11 @@ def _read_stream(
         yield from _read_jsonl(stream, source, stem, published)
         return
     if size is not None and size > MAX_DOCUMENT_BYTES:
-        yield _failure(source, _too_large(size))
+        yield failure(source, _too_large(size))
         return
     data = stream.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
-        yield _failure(source, _too_large(None))
+        yield failure(source, _too_large(None))
         return
     if kind == "html":
         yield _html_document(data, source, stem, published)
@@ -322,9 +322,9 @@ def _text_document(data: bytes, source: str, stem: str, published: dt.date | Non
     try:
         text = _decode(data)
     except ValueError as exc:
-        return _failure(source, str(exc), cause=exc.__cause__)
+        return failure(source, str(exc), cause=exc.__cause__)
     if not text.strip():
-        return _failure(source, "is only whitespace; give a file with text in it")
+        return failure(source, "is only whitespace; give a file with text in it")
     return Document(doc_id=stem, text=text, published=published, source=source)
 
 
@@ -332,7 +332,7 @@ def _html_document(data: bytes, source: str, stem: str, published: dt.date | Non
     try:
         html = _decode(data, fallback=_declared_charset(data))
     except ValueError as exc:
-        return _failure(source, str(exc), cause=exc.__cause__)
+        return failure(source, str(exc), cause=exc.__cause__)
     import trafilatura  # heavy: imported on first HTML document
 
     try:
@@ -340,13 +340,13 @@ def _html_document(data: bytes, source: str, stem: str, published: dt.date | Non
             html, include_comments=False, include_tables=False, favor_precision=True, with_metadata=True
         )
     except Exception as exc:  # noqa: BLE001 - lxml/trafilatura raise many types on odd markup
-        return _failure(
+        return failure(
             source, f"cannot parse the HTML ({exc}); give the article's text as a .txt file", cause=exc
         )
     text = getattr(extracted, "text", None) or ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        return _failure(source, "no article text found in the HTML; give the article's text as a .txt file")
+        return failure(source, "no article text found in the HTML; give the article's text as a .txt file")
     page_date = _parse_date(getattr(extracted, "date", None))
     return Document(
         doc_id=stem,
@@ -383,7 +383,7 @@ def _read_jsonl(
         try:
             raw = stream.readline(MAX_DOCUMENT_BYTES + 1)
         except OSError as exc:
-            yield _open_failure(source, exc)
+            yield open_failure(source, exc)
             return
         if not raw:
             break
@@ -399,14 +399,14 @@ def _read_jsonl(
                 if not chunk or chunk.endswith(b"\n"):
                     break
             seen_any = True
-            yield _failure(source, _too_large(size), line=lineno)
+            yield failure(source, _too_large(size), line=lineno)
             continue
         if not raw.strip():
             continue
         seen_any = True
         yield _jsonl_document(raw, source, stem, lineno, start, published)
     if not seen_any:
-        yield _failure(source, "is empty; give a file with text in it")
+        yield failure(source, "is empty; give a file with text in it")
 
 
 def _jsonl_document(
@@ -419,7 +419,7 @@ def _jsonl_document(
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         at = offset + exc.start
-        return _failure(
+        return failure(
             source,
             f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {at}); re-encode it as UTF-8",
             line=lineno,
@@ -428,14 +428,14 @@ def _jsonl_document(
     try:
         record = json.loads(line.rstrip("\r\n"))
     except json.JSONDecodeError as exc:
-        return _failure(
+        return failure(
             source,
             f"malformed JSON ({exc.msg} at column {exc.colno}); fix the line or remove it",
             line=lineno,
             cause=exc,
         )
     if not isinstance(record, dict):
-        return _failure(
+        return failure(
             source,
             f"expected a JSON object, got {type(record).__name__}; write one object a line",
             line=lineno,
@@ -446,29 +446,29 @@ def _jsonl_document(
     elif isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
         doc_id = str(raw_id)
     else:
-        return _failure(source, f'"doc_id" must be a non-empty string, got {raw_id!r}', line=lineno)
+        return failure(source, f'"doc_id" must be a non-empty string, got {raw_id!r}', line=lineno)
     text = record.get("text")
     if text is None:
-        return _failure(
+        return failure(
             source, 'missing "text"; each line needs the document text', line=lineno, doc_id=doc_id
         )
     if not isinstance(text, str):
-        return _failure(
+        return failure(
             source, f'"text" must be a string, got {type(text).__name__}', line=lineno, doc_id=doc_id
         )
     if not text.strip():
-        return _failure(source, '"text" is empty; give the document text', line=lineno, doc_id=doc_id)
+        return failure(source, '"text" is empty; give the document text', line=lineno, doc_id=doc_id)
     value = record.get("published")
     published = _parse_date(value)
     if value not in (None, "") and published is None:
-        return _failure(
+        return failure(
             source, f'invalid "published" date {value!r}; use YYYY-MM-DD', line=lineno, doc_id=doc_id
         )
     fields: dict[str, str | None] = {}
     for name in ("url", "title"):
         item = record.get(name)
         if item is not None and not isinstance(item, str):
-            return _failure(
+            return failure(
                 source, f'"{name}" must be a string, got {type(item).__name__}', line=lineno, doc_id=doc_id
             )
         fields[name] = item or None

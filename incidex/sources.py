@@ -48,8 +48,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 from urllib.parse import urldefrag, urljoin
 
 from incidex import __version__
-from incidex.errors import InputError
-from incidex.reader import ReadFailure, read_sources
+from incidex.reader import ReadFailure, failure, open_failure, read_sources
 from incidex.records import Document
 
 if TYPE_CHECKING:
@@ -133,14 +132,6 @@ class _Options:
     max_bytes: int
 
 
-def _failure(
-    source: str, reason: str, *, doc_id: str | None = None, cause: BaseException | None = None
-) -> ReadFailure:
-    error = InputError(source, reason, doc_id=doc_id)
-    error.__cause__ = cause
-    return ReadFailure(error)
-
-
 def _short_id(prefix: str, key: str) -> str:
     return prefix + hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
@@ -176,14 +167,14 @@ def _read_folder(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[
             if not name.startswith(".") and Path(name).suffix.lower() in FOLDER_EXTENSIONS:
                 found.append(((*rel, name), os.path.join(folder, name)))
     for exc in errors:
-        yield _failure(
+        yield failure(
             exc.filename or source,
             f"cannot list the folder ({exc.strerror or exc}); check its permissions",
             cause=exc,
         )
     if not found and not errors:
         kinds = " ".join(sorted(FOLDER_EXTENSIONS))
-        yield _failure(source, f"the folder has no files to read ({kinds}); check the path")
+        yield failure(source, f"the folder has no files to read ({kinds}); check the path")
     for _, file in sorted(found):
         yield from _read_file(file, fetcher, options)
 
@@ -210,22 +201,16 @@ def _file_is_feed(path: Path) -> bool:
 def _read_feed_file(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
     path = Path(source)
     if path.exists() and not path.is_file():
-        yield _failure(source, "is not a regular file; give a feed file, a folder, or a URL")
+        yield failure(source, "is not a regular file; give a feed file, a folder, or a URL")
         return
     try:
         with path.open("rb") as handle:
             data = handle.read(options.max_bytes + 1)
     except OSError as exc:
-        if isinstance(exc, FileNotFoundError):
-            reason = "no such file; check the path"
-        elif isinstance(exc, PermissionError):
-            reason = "permission denied; check the file's permissions"
-        else:
-            reason = f"cannot read it ({exc.strerror or exc}); check the path"
-        yield _failure(source, reason, cause=exc)
+        yield open_failure(source, exc)
         return
     if len(data) > options.max_bytes:
-        yield _failure(
+        yield failure(
             source,
             f"larger than the {_megabytes(options.max_bytes)} limit for a feed; split it or raise max_bytes",
         )
@@ -282,25 +267,25 @@ class _Fetcher:
                 "GET", url, headers=headers, timeout=self.timeout, follow_redirects=True
             ) as response:
                 if not response.is_success:
-                    return _failure(url, _status_reason(response.status_code, response.reason_phrase))
+                    return failure(url, _status_reason(response.status_code, response.reason_phrase))
                 media, charset = _content_type(response.headers.get("Content-Type", ""))
                 if not _textual(media):
-                    return _failure(
+                    return failure(
                         url,
                         f"not a web page or feed (Content-Type {media}); give the URL of an HTML page, "
                         "an RSS or Atom feed, or plain text",
                     )
                 declared = response.headers.get("Content-Length", "")
                 if declared.isdigit() and int(declared) > self.max_bytes:
-                    return _failure(url, self._too_large(int(declared)))
+                    return failure(url, self._too_large(int(declared)))
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > self.max_bytes:
-                        return _failure(url, self._too_large(None))
+                        return failure(url, self._too_large(None))
                     if time.monotonic() > deadline:
-                        return _failure(url, self._timed_out("downloading the page"))
+                        return failure(url, self._timed_out("downloading the page"))
                     chunks.append(chunk)
                 final = str(response.url)
         except httpx.TimeoutException as exc:
@@ -310,25 +295,25 @@ class _Fetcher:
                 httpx.WriteTimeout: "sending the request",
                 httpx.PoolTimeout: "waiting for a free connection",
             }.get(type(exc), "waiting")
-            return _failure(url, self._timed_out(stage), cause=exc)
+            return failure(url, self._timed_out(stage), cause=exc)
         except httpx.TooManyRedirects as exc:
-            return _failure(
+            return failure(
                 url, "too many redirects (a redirect loop?); open it in a browser to check", cause=exc
             )
         except httpx.ConnectError as exc:
-            return _failure(
+            return failure(
                 url,
                 f"cannot connect to the server ({exc}); check the host name in the URL and the network connection",
                 cause=exc,
             )
         except httpx.DecodingError as exc:
-            return _failure(
+            return failure(
                 url, f"cannot decode the response ({exc}); the server sent corrupt compressed data", cause=exc
             )
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            return _failure(url, f"not a valid http(s) URL ({exc}); check the URL", cause=exc)
+            return failure(url, f"not a valid http(s) URL ({exc}); check the URL", cause=exc)
         except httpx.HTTPError as exc:
-            return _failure(
+            return failure(
                 url, f"the download failed ({exc or type(exc).__name__}); try again later", cause=exc
             )
         return _Response(url=final, content=b"".join(chunks), media=media, charset=charset)
@@ -377,7 +362,7 @@ def _textual(media: str) -> bool:
 
 def _read_url(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
     if not source.lower().startswith(("http://", "https://")):
-        yield _failure(source, "unsupported URL scheme; give an http:// or https:// URL, or a local path")
+        yield failure(source, "unsupported URL scheme; give an http:// or https:// URL, or a local path")
         return
     response = fetcher.get(source)
     if isinstance(response, ReadFailure):
@@ -387,7 +372,7 @@ def _read_url(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[Doc
     media = response.media
     markup = head.startswith(b"<", _prolog_end(head))
     if b"\x00" in head:
-        yield _failure(source, "the response is binary data, not text; give the URL of a web page or feed")
+        yield failure(source, "the response is binary data, not text; give the URL of a web page or feed")
     elif _sniff_feed(head) or media in _FEED_MEDIA:
         yield from _feed_documents(response.content, source, response.url, fetcher, options)
     elif (media.startswith("text/") and media not in _HTML_MEDIA | _XML_MEDIA) or (
@@ -399,7 +384,7 @@ def _read_url(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[Doc
         and media not in _HTML_MEDIA
         and not _HTML_ROOT.search(head)
     ):
-        yield _failure(
+        yield failure(
             source, "the response is XML but not an RSS or Atom feed; give the URL of a feed or a web page"
         )
     else:
@@ -422,7 +407,7 @@ def _decode(response: _Response) -> str:
 def _text_document(response: _Response, source: str, published: dt.date | None) -> Document | ReadFailure:
     text = _decode(response)
     if not text.strip():
-        return _failure(source, "the page is empty; check the URL")
+        return failure(source, "the page is empty; check the URL")
     return Document(
         doc_id=_short_id("web:", urldefrag(response.url).url),
         text=text,
@@ -454,12 +439,12 @@ def _extract_article(response: _Response, source: str) -> _Article | ReadFailure
             with_metadata=True,
         )
     except Exception as exc:  # noqa: BLE001 - lxml/trafilatura raise many types on odd markup
-        return _failure(
+        return failure(
             source, f"cannot parse the HTML ({exc}); save the article's text to a .txt file", cause=exc
         )
     text = (getattr(extracted, "text", None) or "").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        return _failure(
+        return failure(
             source,
             "no article text found on the page (a front page, a login wall, or text drawn by "
             "JavaScript?); give the article's own URL, or save its text to a .txt file",
@@ -528,7 +513,7 @@ def _parse_feed(data: bytes, source: str, base: str | None) -> list[_Item] | Rea
     except ET.ParseError as exc:
         line, column = getattr(exc, "position", (0, 0))
         message = str(exc).split(":")[0]
-        return _failure(
+        return failure(
             source,
             f"malformed feed XML ({message} at line {line}, column {column + 1}); "
             "the feed is broken: tell its publisher, or save it and fix the XML",
@@ -537,7 +522,7 @@ def _parse_feed(data: bytes, source: str, base: str | None) -> list[_Item] | Rea
     if root.tag == "rss":
         channel = root.find("channel")
         if channel is None:
-            return _failure(source, "an RSS feed without a <channel>; check that this is the feed's URL")
+            return failure(source, "an RSS feed without a <channel>; check that this is the feed's URL")
         # Relative item links are resolved against xml:base if the feed sets one, else against
         # the channel's <link> (the site; the feed itself may be hosted elsewhere).
         site = (channel.findtext("link") or "").strip()
@@ -556,7 +541,7 @@ def _parse_feed(data: bytes, source: str, base: str | None) -> list[_Item] | Rea
         items = [el for ns in _RSS1 for el in root.findall(ns + "item")]
         return [_rss_item(item, base, source, ns=_namespace(item.tag)) for item in items]
     tag = root.tag.rpartition("}")[2]
-    return _failure(
+    return failure(
         source,
         f"XML but not an RSS or Atom feed (its root element is <{tag}>); give a feed, "
         "or a .txt, .html or .jsonl file",
@@ -683,9 +668,7 @@ def _item_document(item: _Item, source: str, fetcher: _Fetcher, options: _Option
         article = _follow(item.link, fetcher)
         if isinstance(article, ReadFailure):
             if not text.strip():
-                return _failure(
-                    article.error.source, article.error.reason, doc_id=doc_id, cause=article.error
-                )
+                return failure(article.error.source, article.error.reason, doc_id=doc_id, cause=article.error)
             log.warning("%s; keeping the feed item's own text", article)
         else:
             text, url = article[0].text, article[1]
@@ -694,7 +677,7 @@ def _item_document(item: _Item, source: str, fetcher: _Fetcher, options: _Option
     if not text.strip():
         hint = "" if options.follow_links else "; use follow_links to fetch the linked article"
         what = "no link to fetch" if options.follow_links else "no content or description"
-        return _failure(source, f"a feed item with no text ({what}){hint}", doc_id=doc_id)
+        return failure(source, f"a feed item with no text ({what}){hint}", doc_id=doc_id)
     return Document(
         doc_id=doc_id,
         text=text,
@@ -713,7 +696,7 @@ def _follow(link: str, fetcher: _Fetcher) -> tuple[_Article, str] | ReadFailure:
         text = _decode(response)
         if text.strip():
             return _Article(text=text, title=None, date=None), response.url
-        return _failure(link, "the linked page is empty")
+        return failure(link, "the linked page is empty")
     article = _extract_article(response, link)
     if isinstance(article, ReadFailure):
         return article
