@@ -110,8 +110,7 @@ def merge_incidents(
             )
         members = store.reports_of(kept.id)
         fields = _fields(members)
-        if reviewed:  # revise_incident lays the kept incident's own corrections over these
-            fields.update(reviewed)
+        if reviewed:  # revise_incident lays them, and the kept incident's own over them, on fields
             fields["reviewed"] = reviewed
         return store.revise_incident(
             kept.id,

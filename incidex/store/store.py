@@ -381,12 +381,10 @@ class Store:
                 if current is not None and current.id == incident_id
                 else self._incident(conn, incident_id)
             )
-            reviewed = old.fields.get("reviewed") or {}
-            if reviewed:  # a reviewer's value outlives every later merge
-                fields.update(reviewed)
-                fields["reviewed"] = reviewed
-                if changes is not None:
-                    changes = {k: v for k, v in changes.items() if k not in reviewed}
+            fields = _with_reviewed(fields, old.fields.get("reviewed"))  # outlives every merge
+            reviewed = fields.get("reviewed") or {}
+            if changes is not None:
+                changes = {k: v for k, v in changes.items() if k not in reviewed}
             if changes is None:
                 changes = {
                     k: [old.fields.get(k), fields.get(k)]
@@ -620,10 +618,7 @@ class Store:
         with self._conn(write=True) as conn:
             old = self._incident(conn, incident_id)
             # the incident's own corrections win over any the caller carries in (a merge's)
-            reviewed = (fields.get("reviewed") or {}) | (old.fields.get("reviewed") or {})
-            if reviewed:
-                fields.update(reviewed)
-                fields["reviewed"] = reviewed
+            fields = _with_reviewed(fields, fields.get("reviewed"), old.fields.get("reviewed"))
             changes: dict[str, Any] = {
                 k: [old.fields.get(k), fields.get(k)]
                 for k in sorted(old.fields.keys() | fields.keys())
@@ -764,6 +759,15 @@ def _count(value: Any, name: str, what: str) -> dict[str, int | None]:
         if all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in (low, high, best)):
             return {"low": low, "high": high, "best": best}
     raise StoreError(f"{what}: field {name!r} must be null, a number or {{low, high, best}}, got {value!r}")
+
+
+def _with_reviewed(fields: dict[str, Any], *reviewed: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``fields`` with reviewers' values laid over them (later mappings win), kept again in
+    ``fields["reviewed"]`` for the next merge to lay over."""
+    merged: dict[str, Any] = {}
+    for r in reviewed:
+        merged |= r or {}
+    return {**fields, **merged, "reviewed": merged} if merged else fields
 
 
 def _reviewed_count(value: Any, name: str) -> dict[str, int | None] | None:
