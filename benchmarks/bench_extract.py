@@ -37,6 +37,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from tables import fmt, text_table
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 SAMPLES = ROOT / "samples" / "reports.jsonl"
@@ -185,10 +187,6 @@ def run_child(engine: str, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
 def table(results: Iterable[dict[str, Any]]) -> str:
     head = ["engine", "docs", "words", "load s", "pass s", "docs/s", "words/s"]
     head += ["py peak MiB", "maxrss MiB", "growth MiB"]
@@ -199,23 +197,16 @@ def table(results: Iterable[dict[str, Any]]) -> str:
                 r["engine"],
                 str(r["docs"]),
                 str(r["words"]),
-                _fmt(r["load_seconds"], ".1f"),
-                _fmt(r["seconds"], ".1f"),
-                _fmt(r["docs_per_s"], ".1f"),
-                _fmt(r["words_per_s"], ".0f"),
-                _fmt(r["py_peak_mib"], ".1f"),
-                _fmt(r["maxrss_mib"], ".0f"),
-                _fmt(r["maxrss_delta_mib"], ".0f"),
+                fmt(r["load_seconds"], ".1f"),
+                fmt(r["seconds"], ".1f"),
+                fmt(r["docs_per_s"], ".1f"),
+                fmt(r["words_per_s"], ".0f"),
+                fmt(r["py_peak_mib"], ".1f"),
+                fmt(r["maxrss_mib"], ".0f"),
+                fmt(r["maxrss_delta_mib"], ".0f"),
             ]
         )
-    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
-    out = []
-    for n, row in enumerate(lines):
-        pairs = enumerate(zip(row, widths, strict=True))
-        out.append("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in pairs))
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
+    return text_table(head, lines[1:])
 
 
 def main(argv: list[str] | None = None) -> int:

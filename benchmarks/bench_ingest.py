@@ -61,6 +61,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from tables import fmt, text_table
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 SAMPLES = ROOT / "samples" / "reports.jsonl"
@@ -396,22 +398,6 @@ def profile_text(profiler: cProfile.Profile, n: int = 30) -> str:
 # -- output ---------------------------------------------------------------------------------
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    lines = [head, *rows]
-    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
-    out = []
-    for n, row in enumerate(lines):
-        pairs = enumerate(zip(row, widths, strict=True))
-        out.append("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in pairs))
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
-
-
 def results_table(results: list[dict[str, Any]]) -> str:
     head = ["run", "docs", "seconds", "docs/s", "ms/doc", "extract s", "storage s", "storage ms/doc"]
     head += ["not extracting", "near-dup", "reports", "created", "merged"]
@@ -423,12 +409,12 @@ def results_table(results: list[dict[str, Any]]) -> str:
             [
                 r["run"] + (" (profiled)" if r["profiled"] else ""),
                 str(r["docs"]),
-                _fmt(r["seconds"], ".1f"),
-                _fmt(r["docs_per_s"], ".1f"),
-                _fmt(r["ms_per_doc"], ".2f"),
-                _fmt(r["extract_seconds"], ".1f") if r["extract"] else "-",
-                _fmt(r["storage_seconds"], ".1f"),
-                _fmt(r["storage_ms_per_doc"], ".2f"),
+                fmt(r["seconds"], ".1f"),
+                fmt(r["docs_per_s"], ".1f"),
+                fmt(r["ms_per_doc"], ".2f"),
+                fmt(r["extract_seconds"], ".1f") if r["extract"] else "-",
+                fmt(r["storage_seconds"], ".1f"),
+                fmt(r["storage_ms_per_doc"], ".2f"),
                 "-" if share is None else f"{100 * share:.1f}%",
                 str(s["near_duplicate"]),
                 str(s["reports"]),
@@ -436,7 +422,7 @@ def results_table(results: list[dict[str, Any]]) -> str:
                 str(s["incidents_merged"]),
             ]
         )
-    return _table(head, rows)
+    return text_table(head, rows)
 
 
 def parts_table(results: list[dict[str, Any]]) -> str:
@@ -446,10 +432,10 @@ def parts_table(results: list[dict[str, Any]]) -> str:
         cells = [label]
         for r in results:
             seconds = r["other_seconds"] if key == "other" else r["parts"][key]["seconds"]
-            cells.append(_fmt(1000 * seconds / r["docs"], ".3f"))
+            cells.append(fmt(1000 * seconds / r["docs"], ".3f"))
         rows.append(cells)
-    rows.append(["total", *(_fmt(r["ms_per_doc"], ".3f") for r in results)])
-    return _table(head, rows)
+    rows.append(["total", *(fmt(r["ms_per_doc"], ".3f") for r in results)])
+    return text_table(head, rows)
 
 
 def main(argv: list[str] | None = None) -> int:
