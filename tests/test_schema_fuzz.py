@@ -6,7 +6,7 @@ success bodies only, and 4xx answers to generated nonsense are the point."""
 
 from __future__ import annotations
 
-import shutil
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,12 +25,12 @@ from incidex.store import open_store
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "reports.jsonl"
 
-# The schema is read at collection time, so the app exists then; its database is filled (and
-# its store opened, by the lifespan) only when the tests run.
-_dir = Path(tempfile.mkdtemp(prefix="incidex-fuzz-"))
+# The schema is read at collection time, so the app exists then; its database is made (and
+# its store opened, by the lifespan) only when the tests run: collecting writes nothing.
+_db = Path(tempfile.gettempdir()) / f"incidex-fuzz-{os.getpid()}.db"
 # Reports submitted by URL alone are fetched: here every URL answers 404, offline.
 _http = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(404, text="none here")))
-app = create_app(str(_dir / "fuzz.db"), http_client=_http)
+app = create_app(str(_db), http_client=_http)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
@@ -38,14 +38,15 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 def token() -> Iterator[str]:
     """A write token over a database of the samples, with the app's lifespan running."""
     try:
-        with open_store(_dir / "fuzz.db") as store:
+        with open_store(_db) as store:
             ingest(iter_sources([str(SAMPLES)]), store)
             made = store.create_token("schemathesis")
         with TestClient(app):
             yield made
     finally:
         _http.close()
-        shutil.rmtree(_dir, ignore_errors=True)
+        for path in _db.parent.glob(_db.name + "*"):  # the database and its -wal, -shm files
+            path.unlink(missing_ok=True)
 
 
 @schema.parametrize()
