@@ -16,8 +16,9 @@ import datetime as dt
 import logging
 import multiprocessing
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from typing import Any
@@ -155,7 +156,7 @@ def _stored_only(batch: list[Document]) -> list[tuple[Document, list[Incident]]]
 
 def _extracted(
     batches: Iterator[list[Document]], *, extract: bool, jobs: int
-) -> Iterator[list[tuple[Document, list[Incident]]]]:
+) -> Generator[list[tuple[Document, list[Incident]]], None, None]:
     """Each batch with its incidents, in order. With ``jobs`` > 0 the extraction runs in that
     many worker processes while this one stores: storing is Python work, and threads would
     share one interpreter lock with the model. At most ``jobs + 1`` batches are in flight."""
@@ -236,8 +237,9 @@ def ingest(
             if progress:
                 progress(summary)
 
-    def store_batch(extracted: Sequence[tuple[Document, list[Incident]]]) -> None:
-        for doc, incidents in extracted:
+    # closing: on an error the worker processes are shut down at once, not when collected
+    with closing(_extracted(_batches(fresh(), batch_size), extract=extract, jobs=jobs)) as batches:
+        for doc, incidents in (pair for batch in batches for pair in batch):
             at = now()
             twin = near.add(doc.doc_id, doc.text)
             story = stories.get(twin) if twin else None
@@ -263,9 +265,6 @@ def ingest(
             summary.reports += len(fields)
             summary.incidents_merged += sum(merged)
             summary.incidents_created += len(merged) - sum(merged)
-
-    for extracted in _extracted(_batches(fresh(), batch_size), extract=extract, jobs=jobs):
-        store_batch(extracted)
     return summary
 
 
