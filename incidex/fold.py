@@ -153,23 +153,21 @@ def _dates_compatible(m: Mention, day: dt.date | None, kind: str | None, g: Grou
 _SPECIFIC = ("air", "shelling", "grenade", "suicide", "abduction", "riot")
 
 
+def _kidnapping_and_bombing(kidnap: set[str] | frozenset[str], bomb: set[str] | frozenset[str]) -> bool:
+    """``kidnap`` tells an abduction and ``bomb`` a bombing that took nobody."""
+    return "abduction" in kidnap and bool(bomb & EXPLOSIVE) and "abduction" not in bomb
+
+
 def _kinds_compatible(m: Mention, g: Group) -> bool:
     if m.anaphoric:
         # "the bombing" points back at a bombing, never at a kidnapping that had none
-        return not (
-            "abduction" in g.triggers
-            and m.triggers & EXPLOSIVE
-            and not g.triggers & EXPLOSIVE
-            and "abduction" not in m.triggers
-        )
+        return not (_kidnapping_and_bombing(g.triggers, m.triggers) and not g.triggers & EXPLOSIVE)
     mine = {t for t in m.triggers if t in _SPECIFIC}
     theirs = {t for t in g.triggers if t in _SPECIFIC}
     if mine and theirs and not mine & theirs:
         return False
     # a kidnapping is not a bombing told before or after it
-    if ("abduction" in mine and g.triggers & EXPLOSIVE and "abduction" not in g.triggers) or (
-        "abduction" in theirs and m.triggers & EXPLOSIVE and "abduction" not in m.triggers
-    ):
+    if _kidnapping_and_bombing(m.triggers, g.triggers) or _kidnapping_and_bombing(g.triggers, m.triggers):
         return False
     # an air strike is not the ground attack told before it
     return not (
