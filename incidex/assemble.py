@@ -18,10 +18,11 @@ from incidex.classify import EXPLOSIVE_CLASSES, SUB_EVENT, event_types, victims_
 from incidex.counts import CountMention
 from incidex.fold import Group
 from incidex.gazetteer import get_gazetteer
+from incidex.geo import haversine_km
 from incidex.lexicon import lexicon
 from incidex.mentions import Mention
 from incidex.places import PlaceMention, demonym_locations, notable_places, place_rank
-from incidex.records import Count, Document, Evidence, Incident
+from incidex.records import Count, Document, Evidence, Incident, Place
 
 _PRECISION = {
     "explicit": 1,
@@ -88,13 +89,15 @@ def assemble(
     ev: list[Evidence] = [_evidence(doc, "incident", first.start, first.end)]
 
     # place and country
-    place_m = reported_place(group) or lead
+    place_m, frame = reported_place(group, mentioned)
+    place_m = place_m or lead
     detail = group.best_place
     place = place_m.text if place_m else None
     resolved = place_m.place if place_m else None
     if place_m:
         ev.append(_evidence(doc, "place", place_m.start, place_m.end))
-    country = place_m.country if place_m else None
+    # an unlocated place takes the country the incident's located places agree on
+    country = (place_m.country if place_m else None) or frame
     if country is None:
         for m in ordered:
             codes = [p.country for p in m.places if p.country]
@@ -314,57 +317,108 @@ def _word_evidence(
     return out
 
 
-def reported_place(group: Group) -> PlaceMention | None:
+def reported_place(group: Group, context: tuple[str, ...] = ()) -> tuple[PlaceMention | None, str | None]:
     """The place an incident is filed under: the most specific one the gazetteer can put on
     a map. A neighbourhood or village it does not know is kept as ``place_detail``, and the
     town, district or province that the report names with it is the place ("Shaab ... in
     northeastern Baghdad" is filed under Baghdad). Places that the gazetteer puts in another
-    country than the broadest place named with them are namesakes and are not used."""
+    country than the broadest place named with them are namesakes and are not used. Returns
+    the place and the country its located places agree on (``None`` when none is located);
+    ``context``: the countries the document names, which win a tie."""
     places = [p for m in group.mentions if not m.title for p in m.places] or [
         p for m in group.mentions for p in m.places
     ]
+    lead = {id(p) for p in next((m.places for m in group.mentions if m.places and not m.title), ())}
     if not places:
-        return None
+        return None, None
+    frame_country = None
     # located, or named with a word that says what it is ("the city of Pul-i-Alam", "Bagram
     # district"): a neighbourhood or a bare unknown name defers to the place named with it
-    located = [p for p in places if p.rank < 4 and (p.place is not None or p.kind in _TOWN_OR_ADMIN)]
+    located = [p for p in places if p.rank < 4 and (p.place is not None or _site(p))]
     resolved = [p for p in located if p.place is not None]
     if resolved:
-        # the country most of the located places agree on; on a tie, the broadest place's
+        # the country most of the located places agree on; on a tie, the broadest place's, by
+        # what the gazetteer says it is (a "district" that only matched a town abroad is a
+        # town), then one the document names, one the first telling names, the biggest
         votes = Counter(p.country for p in resolved)
-        frame = max(resolved, key=lambda p: (votes[p.country], p.rank, p.place.population if p.place else 0))
-        located = [q for q in (_within(p, frame.country) for p in located) if q is not None]
+        frame = max(
+            resolved,
+            key=lambda p: (
+                votes[p.country],
+                place_rank(p.place, None),
+                p.country in context,
+                id(p) in lead,
+                p.place.population if p.place else 0,
+            ),
+        )
+        frame_country = frame.country
+        located = [q for q in (_within(p, frame) for p in located) if q is not None]
         # a town the gazetteer puts in another province than the one the report names is a
         # namesake (a town named in a report about Sindh is not its Punjabi namesake): the province stands
-        provinces = {p.place.admin1 for p in located if p.place and p.place.kind == "admin1"}
+        provinces = {
+            (p.place.country, p.place.admin1) for p in located if p.place and p.place.kind == "admin1"
+        }
         if provinces:
             located = [q for q in (_in_provinces(p, provinces) for p in located) if q is not None]
     pool = located or [p for p in places if p.rank < 4] or places
-    return min(pool, key=lambda p: (p.rank, p.start))
+    return min(pool, key=lambda p: (p.rank, p.start)), frame_country
 
 
-def _within(p: PlaceMention, country: str | None) -> PlaceMention | None:
-    """``p`` as a place in ``country``: a name the gazetteer first put elsewhere is looked up
-    there ("Hyderabad in Sindh province" is Pakistan's, not India's bigger one); ``None``
-    when it has no place of that name."""
+def _site(p: PlaceMention) -> bool:
+    """Named with a word that says it is a town, an area or a site: "the city of Pul-i-Alam",
+    "Bagram district", "Gush Etzion Junction"."""
+    return p.kind in _TOWN_OR_ADMIN or p.text.rsplit(None, 1)[-1].lower() in _SITE_NAME
+
+
+# The last word of a name that makes it a small place of its own ("Sadr City" and "Taji
+# District" defer to the city they are part of).
+_SITE_NAME = frozenset({"junction", "island", "settlement", "village", "camp"})
+
+
+def _within(p: PlaceMention, frame: PlaceMention) -> PlaceMention | None:
+    """``p`` as a place in the frame's country: a name the gazetteer first put elsewhere is
+    looked up there ("Hyderabad in Sindh province" is Pakistan's, not India's bigger one);
+    ``None`` when it has no place of that name. A place right beside the frame is no namesake;
+    beside a frame province it is in the province's country whatever country the gazetteer
+    files it under (a settlement "in the West Bank")."""
+    country = frame.country
     if p.country in (country, None) or country is None:
         return p
+    if p.place is not None and frame.place is not None and _km(p.place, frame.place) <= BESIDE_KM:
+        return replace(p, country=country) if frame.place.kind in ("admin1", "region") else p
     other = get_gazetteer().resolve(p.text, (country,))
     if other is None or other.country != country:
         return None
     return replace(p, place=other, country=other.country, rank=place_rank(other, p.kind))
 
 
-def _in_provinces(p: PlaceMention, provinces: set[str | None]) -> PlaceMention | None:
-    """``p`` as a town in one of ``provinces``: its namesake there ("Barbosa, Santander" is
-    Santander's Barbosa, not Antioquia's), else ``None``; provinces and countries pass as they are."""
-    if p.place is None or p.place.kind in ("admin1", "country") or p.place.admin1 in provinces:
+#: Two places this close are one area, not namesakes in two countries.
+BESIDE_KM = 150.0
+
+
+def _km(a: Place, b: Place) -> float:
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return float("inf")
+    return haversine_km(a.latitude or 0.0, a.longitude or 0.0, b.latitude or 0.0, b.longitude or 0.0)
+
+
+def _in_provinces(p: PlaceMention, provinces: set[tuple[str, str | None]]) -> PlaceMention | None:
+    """``p`` as a town in one of ``provinces`` (country, name) of its country: its namesake
+    there ("Barbosa, Santander" is Santander's Barbosa, not Antioquia's), else ``None``;
+    provinces, countries and towns of a country none of the provinces is in pass as they are."""
+    if (
+        p.place is None
+        or p.place.kind in ("admin1", "country")
+        or (p.place.country, p.place.admin1) in provinces
+    ):
+        return p
+    if all(country != p.place.country for country, _ in provinces):
         return p
     there = next(
         (
             c
             for c in get_gazetteer().candidates(p.text)
-            if c.kind == "city" and c.country == p.place.country and c.admin1 in provinces
+            if c.kind == "city" and c.country == p.place.country and (c.country, c.admin1) in provinces
         ),
         None,
     )

@@ -697,6 +697,11 @@ class Gazetteer:
             return place
         return None
 
+    def country(self, code: str) -> Place | None:
+        """The country entry for an ISO2 code ("PS", "MX"), located at its capital; None if unknown."""
+        eid = self._ix.country_entry.get(code.upper())
+        return None if eid is None else self._place(eid)
+
     def country_code(self, name: str) -> str | None:
         """ISO 3166-1 alpha-2 code for a country name, alias or demonym, else None.
 

@@ -106,7 +106,6 @@ Other fields:
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -116,6 +115,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from incidex.geo import haversine_km
 from incidex.lexicon import alias_key
 
 #: Reports whose :func:`same_incident` probability reaches this are one incident.
@@ -281,13 +281,7 @@ def _coords(inc: Mapping[str, Any]) -> tuple[float, float] | None:
 
 def km(p: tuple[float, float], q: tuple[float, float]) -> float:
     """Great-circle distance in kilometres between two (latitude, longitude) points."""
-    return _km(p, q)
-
-
-def _km(p: tuple[float, float], q: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*p, *q))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+    return haversine_km(*p, *q)
 
 
 def _precision(inc: Mapping[str, Any]) -> int | None:
@@ -316,7 +310,7 @@ def _place_weight(a: Mapping[str, Any], b: Mapping[str, Any]) -> float | None:
         return 0.5 if same_name else 0.0
     ca, cb = _coords(a), _coords(b)
     same_id = a.get("geonames_id") is not None and a.get("geonames_id") == b.get("geonames_id")
-    d = _km(ca, cb) if ca is not None and cb is not None else None
+    d = km(ca, cb) if ca is not None and cb is not None else None
     if not same_id and d is not None and d > FAR_KM * (1 if coarse == 1 else 2):
         return None  # also two towns of one name far apart
     if same_id or _names_agree(_place_names(a), _place_names(b)):
@@ -656,7 +650,7 @@ def _place_agrees(own: Mapping[str, Any], cand: Mapping[str, Any]) -> bool:
             return bool(cand.get("admin1")) and alias_key(own["admin1"]) == alias_key(cand["admin1"])
         return own.get("country") is not None and own.get("country") == cand.get("country")
     co, cc = _coords(own), _coords(cand)
-    return pc < 3 and co is not None and cc is not None and _km(co, cc) <= NEAR_KM
+    return pc < 3 and co is not None and cc is not None and km(co, cc) <= NEAR_KM
 
 
 def _merge_place(reports: Sequence[Report]) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from incidex.dates import MONTHS, WEEKDAYS
 from incidex.gazetteer import Gazetteer, get_gazetteer
+from incidex.geo import haversine_km
 from incidex.lexicon import alias_key, lexicon
 from incidex.nlp import Entity
 from incidex.records import Place
@@ -103,6 +103,12 @@ _ELSEWHERE = re.compile(
 # Broad natural regions: a place, but no more specific than a province.
 _BROAD = re.compile(
     r"\b(?:peninsula|valley|desert|mountains|region|coast|strip|bank|delta|basin|highlands|plateau|sahel|belt|corridor)$",
+    re.I,
+)
+# "10 km south of", "northwest of": the place after it is a bearing, not the scene.
+_BEARING = re.compile(
+    r"(?<!\bthe\s)\b(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|"
+    r"south-east|south-west)\s+of\s*$",
     re.I,
 )
 # Adjectives that look like names: "Shiite-dominated", "rebel-held".
@@ -234,21 +240,6 @@ def plausible(name: str, place: Place) -> bool:
     return a == b or fuzz.ratio(a, b) >= 80 or (len(a) >= 5 and (a in b or b in a))
 
 
-@lru_cache(maxsize=512)
-def _country_place(gaz: Gazetteer, code: str) -> Place | None:
-    import pycountry
-
-    entry = pycountry.countries.get(alpha_2=code)
-    if entry is None:
-        return None
-    for name in (getattr(entry, "common_name", None), entry.name):
-        if name:
-            place = gaz.resolve(name, (code,))
-            if place is not None and place.kind == "country":
-                return place
-    return None
-
-
 def _resolve(gaz: Gazetteer, name: str, context: tuple[str, ...]) -> Place | None:
     """The gazetteer's reading of ``name`` in the document's countries, unless that reading
     only matches another place's foreign-language alias ("Manchester" for a US town named
@@ -264,19 +255,12 @@ def _resolve(gaz: Gazetteer, name: str, context: tuple[str, ...]) -> Place | Non
 def _near(gaz: Gazetteer, place: Place, country: str, km: float = 1000.0) -> bool:
     """Whether ``place`` lies within ``km`` of the main town of ``country`` (neighbours, disputed
     borders: a town in the West Bank in a report that names only Israel)."""
-    import math
-
-    home = _country_place(gaz, country)
-    if home is None or None in (home.latitude, home.longitude, place.latitude, place.longitude):
+    home = gaz.country(country)
+    if home is None or home.latitude is None or home.longitude is None:
         return False
-    lat1, lon1, lat2, lon2 = (
-        math.radians(float(x or 0.0))
-        for x in (home.latitude, home.longitude, place.latitude, place.longitude)
-    )
-    d = math.acos(
-        min(1.0, math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(lon1 - lon2))
-    )
-    return d * 6371.0 <= km
+    if place.latitude is None or place.longitude is None:
+        return False
+    return haversine_km(home.latitude, home.longitude, place.latitude, place.longitude) <= km
 
 
 def _unique(gaz: Gazetteer, name: str) -> Place | None:
@@ -389,6 +373,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             and place.country not in countries
             and place.population < 500_000
             and not _near(gaz, place, countries[0])
+            and not (place.population >= 50_000 and gaz.resolve(name) == place)
         ):
             place, namesake = None, True  # a namesake town far abroad; the name is still a place here
         if (
@@ -412,6 +397,8 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         rank = place_rank(place, kind_l)
         if label == "LOC" and place is None or _BROAD.search(written):
             rank = max(rank, 3.5)
+        elif _BEARING.search(text[max(0, start - offset - 40) : start - offset]):
+            rank = max(rank, 3.0)  # "south of Jerusalem": a landmark, not where it happened
         key = (start, start + len(name))
         country = place.country if place else None
         # a capitalised kind word is part of a name ("Old City"), not a description of the place

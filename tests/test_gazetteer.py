@@ -276,6 +276,19 @@ def test_country_coordinates_are_the_capitals(gaz: Gazetteer) -> None:
     assert (pakistan.latitude, pakistan.longitude) == pytest.approx((33.7, 73.1), abs=0.2)  # Islamabad
 
 
+@pytest.mark.parametrize("code", ["PS", "MX", "GT", "DJ", "TW", "CD"])
+def test_every_country_entry_is_found_by_its_code(gaz: Gazetteer, code: str) -> None:
+    # by code, not by name: Mexico's name resolves to its capital, Palestine's ISO name is
+    # "Palestine, State of"
+    place = gaz.country(code)
+    assert place is not None and (place.kind, place.country) == ("country", code)
+    assert place.latitude is not None
+
+
+def test_an_unknown_country_code_has_no_entry(gaz: Gazetteer) -> None:
+    assert gaz.country("XX") is None
+
+
 def test_a_context_province_beats_a_country_of_its_name(gaz: Gazetteer) -> None:
     place = gaz.resolve("Georgia", ["US"])
     assert place is not None and (place.kind, place.country) == ("admin1", "US")

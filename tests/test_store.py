@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from incidex.geo import bounding_box, haversine_km
 from incidex.records import Count, Document, Evidence, Incident, Place
 from incidex.store import (
     DuplicateDocumentError,
@@ -38,7 +39,6 @@ from incidex.store import (
     open_store,
 )
 from incidex.store.dialects import normalise_url
-from incidex.store.geo import bounding_box, haversine_km
 from incidex.store.schema import documents, incident_history, incidents, include_object, metadata, reports
 
 sys.path.insert(0, str(Path(__file__).parent))

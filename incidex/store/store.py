@@ -26,10 +26,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
+from incidex.geo import bounding_box, haversine_km
 from incidex.records import Document, Incident
 from incidex.store.dialects import SQLITE_BUSY_TIMEOUT_S, WRITE, text_match
 from incidex.store.errors import DuplicateDocumentError, NotFoundError, StoreError
-from incidex.store.geo import bounding_box, haversine_km
 from incidex.store.records import HistoryEntry, IncidentQuery, StoredDocument, StoredIncident, StoredReport
 from incidex.store.schema import (
     INCIDENT_SCALARS,
