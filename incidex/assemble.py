@@ -355,9 +355,7 @@ def reported_place(group: Group, context: tuple[str, ...] = ()) -> tuple[PlaceMe
         located = [q for q in (_within(p, frame) for p in located) if q is not None]
         # a town the gazetteer puts in another province than the one the report names is a
         # namesake (a town named in a report about Sindh is not its Punjabi namesake): the province stands
-        provinces = {
-            (p.place.country, p.place.admin1) for p in located if p.place and p.place.kind == "admin1"
-        }
+        provinces = [p.place for p in located if p.place and p.place.kind == "admin1"]
         if provinces:
             located = [q for q in (_in_provinces(p, provinces) for p in located) if q is not None]
     pool = located or [p for p in places if p.rank < 4] or places
@@ -402,27 +400,34 @@ def _km(a: Place, b: Place) -> float:
     return haversine_km(a.latitude or 0.0, a.longitude or 0.0, b.latitude or 0.0, b.longitude or 0.0)
 
 
-def _in_provinces(p: PlaceMention, provinces: set[tuple[str, str | None]]) -> PlaceMention | None:
-    """``p`` as a town in one of ``provinces`` (country, name) of its country: its namesake
-    there ("Barbosa, Santander" is Santander's Barbosa, not Antioquia's), else ``None``;
-    provinces, countries and towns of a country none of the provinces is in pass as they are."""
-    if (
-        p.place is None
-        or p.place.kind in ("admin1", "country")
-        or (p.place.country, p.place.admin1) in provinces
-    ):
+def _in_provinces(p: PlaceMention, provinces: list[Place]) -> PlaceMention | None:
+    """``p`` as a town in one of the named ``provinces`` of its country: its namesake there
+    ("Barbosa, Santander" is Santander's Barbosa, not Antioquia's), else the town itself when
+    it lies just over the province's line (reports name the neighbouring province loosely),
+    else ``None``. Provinces, countries and towns of a country none of the provinces is in
+    pass as they are."""
+    named = {(q.country, q.admin1) for q in provinces}
+    if p.place is None or p.place.kind in ("admin1", "country") or (p.place.country, p.place.admin1) in named:
         return p
-    if all(country != p.place.country for country, _ in provinces):
+    if all(q.country != p.place.country for q in provinces):
         return p
     there = next(
         (
             c
             for c in get_gazetteer().candidates(p.text)
-            if c.kind == "city" and c.country == p.place.country and (c.country, c.admin1) in provinces
+            if c.kind == "city" and (c.country, c.admin1) in named
         ),
         None,
     )
-    return None if there is None else replace(p, place=there, rank=place_rank(there, p.kind))
+    if there is not None:
+        return replace(p, place=there, rank=place_rank(there, p.kind))
+    if any(_km(p.place, q) <= PROVINCE_REACH_KM for q in provinces):
+        return p
+    return None
+
+
+#: How far from a province's point a town named with it may lie and still be the town meant.
+PROVINCE_REACH_KM = 250.0
 
 
 def _perpetrator_name(actor: ActorMention, text: str) -> str:

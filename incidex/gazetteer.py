@@ -632,9 +632,10 @@ class _Hit:
     population: int
 
 
-def _size(hit: _Hit) -> tuple[int, int]:
-    """Sort key: population, ties broken by entry id (stable across builds)."""
-    return (hit.population, -hit.eid)
+def _size(hit: _Hit) -> tuple[int, bool, int]:
+    """Sort key: population; on a tie (villages without a census figure) a place's own name
+    before another's alternate name, then entry id (stable across builds)."""
+    return (hit.population, not hit.alternate, -hit.eid)
 
 
 class Gazetteer:

@@ -72,7 +72,7 @@ _OF_KIND = re.compile(
 _NAME_KIND = re.compile(rf"(?P<name>{CAP})\s+(?P<kind>(?i:{KINDS}))\b")
 _POSSESSIVE = re.compile(rf"(?P<outer>{CAP})['’]s\s+(?:{_DIRECTION}\s+)*(?P<name>{CAP})")
 _PREP = re.compile(
-    rf"\b(?P<prep>(?i:in|at|near|outside|around|across|on\s+the\s+outskirts\s+of|in\s+and\s+around|inside|close\s+to|off|"
+    rf"\b(?P<prep>(?i:in|at|near|outside|around|across|on\s+the\s+outskirts\s+of|in\s+and\s+around|inside|close\s+to|in\s+front\s+of|off|"
     rf"of|on|into|hit|struck|stormed|attacked|raided|shelled))\s+"
     rf"(?:the\s+)?(?:(?:{_DIRECTION}|town|city|village)[\s,]+)*(?P<name>{CAP})"
 )
@@ -85,7 +85,7 @@ _APPOSITION = re.compile(rf",\s+(?P<name>{CAP})(?=\s*(?:[,.;)]|$|\s+(?:province|
 # After these, a capitalised name is only a place if the gazetteer knows it.
 _WEAK_PREPS = frozenset({"of", "on", "into", "hit", "struck", "stormed", "attacked", "raided", "shelled"})
 _NOT_HERE = re.compile(
-    r"(?:-based|based\s+in|border\s+with|from|to|told|for|of\s+the|"
+    r"(?:-based|based\s+in|border\s+with|from|to|told|for|(?<!\bfront\s)of\s+the|"
     r"(?:official|officials|spokesman|spokesperson|source|sources|correspondent|residents)\s+(?:in|at))\s*$",
     re.IGNORECASE,
 )
@@ -288,6 +288,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
     """Place mentions in ``text`` (a clause starting at ``offset`` in the document)."""
     gaz = get_gazetteer()
     out: dict[tuple[int, int], PlaceMention] = {}
+    abroad: set[tuple[int, int]] = set()  # names a demonym or possessive puts in no place abroad
     kinds: dict[tuple[int, int], str] = {}
 
     def add(
@@ -334,7 +335,10 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             context = (home, *countries) if home else countries
             place = _resolve(gaz, f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, context)
             if home and place is not None and place.country != home:
-                place = None  # "the Cameroonian town of Bodo" is in Cameroon or unknown
+                # "the Cameroonian town of Bodo" is in Cameroon or unknown, and "Jerusalem's
+                # Damascus Gate" is no Damascus, however else the name is read later
+                place = None
+                abroad.add((start, start + len(name)))
             if place is None and how in _PREP_KINDS:
                 place = _unique(gaz, name)
             words = name.split()
@@ -394,12 +398,15 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         ):
             end = written_end
             written = re.sub(r"^the\s+", "", text[start - offset : end - offset], flags=re.I)
-        rank = place_rank(place, kind_l)
+        # "the Nangarhar district of Afghanistan": a country is a country, whatever kind word is near
+        rank = place_rank(place, None if place is not None and place.kind == "country" else kind_l)
         if label == "LOC" and place is None or _BROAD.search(written):
             rank = max(rank, 3.5)
         elif _BEARING.search(text[max(0, start - offset - 40) : start - offset]):
             rank = max(rank, 3.0)  # "south of Jerusalem": a landmark, not where it happened
         key = (start, start + len(name))
+        if key in abroad and place is not None and not home:
+            return
         country = place.country if place else None
         # a capitalised kind word is part of a name ("Old City"), not a description of the place
         described = kind_l if kind and not kind[0].isupper() else None

@@ -693,3 +693,30 @@ def test_a_place_given_as_a_bearing_is_not_the_scene() -> None:
 def test_a_named_junction_is_a_place_of_its_own() -> None:
     inc = single("An Israeli man was stabbed and wounded at the Tapuah Junction in the West Bank on Monday.")
     assert (inc.place, inc.country) == ("Tapuah Junction", "PS")
+
+
+def test_a_place_inside_a_possessive_town_is_not_its_namesake_abroad() -> None:
+    inc = single("Two police officers were stabbed near Jerusalem's Damascus gate on Friday.")
+    assert (inc.place, inc.country) == ("Jerusalem", "IL")
+
+
+def test_a_country_after_a_kind_word_is_still_only_the_country() -> None:
+    # "district of Afghanistan" must not make Afghanistan as specific as a district
+    inc = single("A bomb killed two men in a market in the Kunar district of Afghanistan on Friday.")
+    assert (inc.place, inc.country) == ("Kunar", "AF")
+
+
+def test_in_front_of_a_station_places_the_act_at_the_station_town() -> None:
+    inc = single(
+        "A grenade wounded six people in front of the Chana railway station in southern Thailand on Friday."
+    )
+    assert (inc.place, inc.country, inc.admin1) == ("Chana", "TH", "Songkhla")
+
+
+def test_a_town_just_over_the_line_of_the_province_named_with_it_stands() -> None:
+    # Teorama lies in Norte de Santander, a short way from Santander proper
+    inc = single(
+        "Rebels blew up a stretch of pipeline near the town of Teorama in the department of Santander "
+        "on Friday, killing a guard."
+    )
+    assert (inc.place, inc.country) == ("Teorama", "CO")

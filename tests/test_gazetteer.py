@@ -285,6 +285,12 @@ def test_every_country_entry_is_found_by_its_code(gaz: Gazetteer, code: str) -> 
     assert place.latitude is not None
 
 
+def test_a_villages_own_name_beats_another_villages_alternate_name(gaz: Gazetteer) -> None:
+    # neither has a census figure; another Songkhla village lists "Chana" among its alternates
+    place = gaz.resolve("Chana", ["TH"])
+    assert place is not None and (place.name, place.admin1) == ("Chana", "Songkhla")
+
+
 def test_an_unknown_country_code_has_no_entry(gaz: Gazetteer) -> None:
     assert gaz.country("XX") is None
 
