@@ -71,8 +71,9 @@ _OF_KIND = re.compile(
 )
 _NAME_KIND = re.compile(rf"(?P<name>{CAP})\s+(?P<kind>(?i:{KINDS}))\b")
 _POSSESSIVE = re.compile(rf"(?P<outer>{CAP})['’]s\s+(?:{_DIRECTION}\s+)*(?P<name>{CAP})")
+_BEARING_WORD = r"(?:north|south|east|west)(?:-?(?:east|west))?"
 _PREP = re.compile(
-    rf"\b(?P<prep>(?i:in|at|near|outside|around|across|on\s+the\s+outskirts\s+of|in\s+and\s+around|inside|close\s+to|in\s+front\s+of|off|"
+    rf"\b(?P<prep>(?i:in|at|near|outside|around|across|on\s+the\s+outskirts\s+of|in\s+and\s+around|inside|close\s+to|in\s+front\s+of|off|{_BEARING_WORD}\s+of|"
     rf"of|on|into|hit|struck|stormed|attacked|raided|shelled))\s+"
     rf"(?:the\s+)?(?:(?:{_DIRECTION}|town|city|village)[\s,]+)*(?P<name>{CAP})"
 )
@@ -106,11 +107,7 @@ _BROAD = re.compile(
     re.I,
 )
 # "10 km south of", "northwest of": the place after it is a bearing, not the scene.
-_BEARING = re.compile(
-    r"(?<!\bthe\s)\b(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|"
-    r"south-east|south-west)\s+of\s*$",
-    re.I,
-)
+_BEARING = re.compile(rf"(?<!\bthe\s)\b{_BEARING_WORD}\s+of\s*$", re.I)
 # Adjectives that look like names: "Shiite-dominated", "rebel-held".
 _ADJECTIVE = re.compile(
     r"-(?:dominated|held|controlled|run|based|led|backed|majority|populated|speaking)$|^(?:north|south|east|west)(?:ern)?$|"
@@ -199,6 +196,7 @@ def _strip_name(name: str) -> str:
     name = _CALENDAR.sub("", name)  # "Baghdad Friday": the place ends where the date starts
     name = _LEADING_CALENDAR.sub("", name)  # "26 April Mandera": and starts after it
     name = re.sub(r"^(?:the|an|a)\s+", "", name, flags=re.I)
+    name = re.sub(r"\s+(?:The|A|An)$", "", name)  # "the town of Dikwa The blasts": a lost full stop
     name = name.strip(" ,.'’\"")
     name = re.sub(r"['’]s$", "", name)
     return name
@@ -403,7 +401,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         if label == "LOC" and place is None or _BROAD.search(written):
             rank = max(rank, 3.5)
         elif _BEARING.search(text[max(0, start - offset - 40) : start - offset]):
-            rank = max(rank, 3.0)  # "south of Jerusalem": a landmark, not where it happened
+            rank = max(rank, 3.2)  # "south of Jerusalem": a landmark, not where it happened
         key = (start, start + len(name))
         if key in abroad and place is not None and not home:
             return

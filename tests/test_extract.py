@@ -720,3 +720,15 @@ def test_a_town_just_over_the_line_of_the_province_named_with_it_stands() -> Non
         "on Friday, killing a guard."
     )
     assert (inc.place, inc.country) == ("Teorama", "CO")
+
+
+def test_a_town_given_as_a_bearing_gives_way_to_the_province_named_with_it() -> None:
+    inc = single("A roadside bomb killed two soldiers west of Baqubah, Diyala province, on Monday.")
+    assert (inc.place, inc.country) == ("Diyala province", "IQ")
+
+
+def test_a_capitalised_article_after_a_lost_full_stop_is_not_part_of_the_name() -> None:
+    inc = single(
+        "Two bombers blew themselves up at a camp in the Nigerian town of Dikwa The blasts killed 16 people."
+    )
+    assert (inc.place, inc.country) == ("Dikwa", "NG")
