@@ -75,6 +75,7 @@ _BEARING_WORD = r"(?:north|south|east|west)(?:-?(?:east|west))?"
 _PREP = re.compile(
     rf"\b(?P<prep>(?i:in|at|near|outside|around|across|on\s+the\s+outskirts\s+of|in\s+and\s+around|inside|close\s+to|in\s+front\s+of|off|{_BEARING_WORD}\s+of|"
     rf"of|on|into|hit|struck|stormed|attacked|raided|shelled))\s+"
+    rf"(?:the\s+(?:main\s+)?(?:entrance|gates?)\s+(?:to|of)\s+)?"  # "near the entrance to the Kabul airport"
     rf"(?:the\s+)?(?:(?:{_DIRECTION}|town|city|village)[\s,]+)*(?P<name>{CAP})"
 )
 # "The Karachi attack", "2016 Pathankot attack:": a place named by the act's name.
@@ -86,7 +87,7 @@ _APPOSITION = re.compile(rf",\s+(?P<name>{CAP})(?=\s*(?:[,.;)]|$|\s+(?:province|
 # After these, a capitalised name is only a place if the gazetteer knows it.
 _WEAK_PREPS = frozenset({"of", "on", "into", "hit", "struck", "stormed", "attacked", "raided", "shelled"})
 _NOT_HERE = re.compile(
-    r"(?:-based|based\s+in|border\s+with|from|to|told|for|(?<!\bfront\s)of\s+the|"
+    r"(?:-based|based\s+in|border\s+with|from|to|told|for|(?<!\bfront\s)(?<!\bgate\s)(?<!\bgates\s)(?<!\bentrance\s)of\s+the|"
     r"(?:official|officials|spokesman|spokesperson|source|sources|correspondent|residents)\s+(?:in|at))\s*$",
     re.IGNORECASE,
 )

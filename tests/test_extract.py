@@ -732,3 +732,12 @@ def test_a_capitalised_article_after_a_lost_full_stop_is_not_part_of_the_name() 
         "Two bombers blew themselves up at a camp in the Nigerian town of Dikwa The blasts killed 16 people."
     )
     assert (inc.place, inc.country) == ("Dikwa", "NG")
+
+
+def test_the_entrance_to_a_site_named_after_its_town_places_the_act_in_the_town() -> None:
+    inc = single(
+        "Rocket fire killed six people near the entrance to the Damascus International Fair on Monday."
+    )
+    assert (inc.place, inc.country) == ("Damascus", "SY")
+    inc = single("A bomb killed two guards at the main gate of the Kabul airport on Monday.")
+    assert (inc.place, inc.country) == ("Kabul", "AF")
