@@ -21,7 +21,7 @@ from incidex.gazetteer import get_gazetteer
 from incidex.geo import haversine_km
 from incidex.lexicon import lexicon
 from incidex.mentions import Mention
-from incidex.places import PlaceMention, demonym_locations, notable_places, place_rank
+from incidex.places import PlaceMention, demonym_locations, notable_places, place_rank, without_article
 from incidex.records import Count, Document, Evidence, Incident, Place
 
 _PRECISION = {
@@ -92,7 +92,7 @@ def assemble(
     place_m, frame = reported_place(group, mentioned)
     place_m = place_m or lead
     detail = group.best_place
-    place = place_m.text if place_m else None
+    place = without_article(place_m.text, place_m.place) if place_m else None
     resolved = place_m.place if place_m else None
     if place_m:
         ev.append(_evidence(doc, "place", place_m.start, place_m.end))
@@ -446,8 +446,14 @@ def _perpetrator_name(actor: ActorMention, text: str) -> str:
 
 
 def anchored(group: Group) -> bool:
-    """The guide's bar for an incident: a kind and a place, a day or a figure."""
-    return any(m.places or m.counts or m.event_dates for m in group.mentions) or group.date is not None
+    """The guide's bar for an incident: a kind and a place, a day or a figure ("in 2011" or
+    "last month" is no day)."""
+    return group.date is not None or any(
+        m.places or m.counts or any(d.kind not in _NO_DAY for d in m.event_dates) for m in group.mentions
+    )
+
+
+_NO_DAY = frozenset({"week", "month", "vague"})
 
 
 __all__ = ["anchored", "assemble", "dt"]

@@ -210,6 +210,20 @@ def _parse_explicit(phrase: str, published: dt.date | None) -> dt.date | None:
     return day
 
 
+def months_before(mention: DateMention, published: dt.date | None) -> int | None:
+    """How many months before publication a phrase with its own year puts the act: "in
+    October 2017" in a December 2019 report is 26, "in 2005" counts from that December.
+    None for phrases without a year, or without a publication date to count from."""
+    if published is None or mention.kind not in ("month", "vague"):
+        return None
+    year = re.search(r"\b(?:19|20)\d\d\b", mention.text)
+    if year is None:
+        return None
+    text = mention.text.lower()
+    month = next((i for i, name in enumerate(MONTHS, 1) if re.search(rf"\b{name[:3]}", text)), 12)
+    return (published.year - int(year.group(0))) * 12 + published.month - month
+
+
 def resolve(
     mention: DateMention, published: dt.date | None, reference: dt.date | None = None
 ) -> ResolvedDate:

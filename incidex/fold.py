@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from incidex.dates import DateMention, resolve
+from incidex.dates import DateMention, months_before, resolve
 from incidex.lexicon import alias_key
 from incidex.mentions import Mention
 from incidex.places import PlaceMention
@@ -127,9 +127,21 @@ def _contains(big: Place, small: Place) -> bool:
     return small.admin1 is not None and alias_key(small.admin1) == alias_key(big.admin1 or big.name)
 
 
-def _dates_compatible(m: Mention, day: dt.date | None, kind: str | None, g: Group) -> bool:
+def _dates_compatible(
+    m: Mention, day: dt.date | None, kind: str | None, g: Group, published: dt.date | None = None
+) -> bool:
     if day is not None and g.date is not None:
         return day == g.date
+    own = _own_date(m)
+    if (
+        own is not None
+        and not m.anaphoric
+        and (months_before(own, published) or 0) >= PAST_MONTHS
+        and alias_key(own.text) != alias_key(g.date_text or "")
+    ):
+        # "like in October 2017, when a truck bomb killed ..." in a 2019 report: an older act
+        # of its own, whatever undated mentions came before
+        return False
     if (
         kind == "explicit"
         and g.date_text
@@ -149,6 +161,9 @@ def _dates_compatible(m: Mention, day: dt.date | None, kind: str | None, g: Grou
         return pm is not None and pg is not None and alias_key(pm.text) == alias_key(pg.text)
     return True
 
+
+#: A mention dated this many months or more before publication tells an older act.
+PAST_MONTHS = 2
 
 _SPECIFIC = ("air", "shelling", "grenade", "suicide", "abduction", "riot")
 
@@ -258,7 +273,7 @@ def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
                     continue
                 if not (
                     _places_compatible(m, g)
-                    and _dates_compatible(m, day, kind, g)
+                    and _dates_compatible(m, day, kind, g, published)
                     and _kinds_compatible(m, g)
                     and _actors_compatible(m, g)
                     and _sections_compatible(m, g)

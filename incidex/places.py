@@ -109,6 +109,9 @@ _BROAD = re.compile(
 )
 # "10 km south of", "northwest of": the place after it is a bearing, not the scene.
 _BEARING = re.compile(rf"(?<!\bthe\s)\b{_BEARING_WORD}\s+of\s*$", re.I)
+# A site that bears its town's name and says so in a capitalised word ("Manchester Arena",
+# "Kabul Airport"); read wherever it stands, since such names open sentences.
+_TOWN_SITE = re.compile(rf"(?P<name>{_CAPWORD}(?:\s+{_CAPWORD})?\s+(?:Arena|Airport|Stadium|Airbase|Air\s+Base))\b")
 # Adjectives that look like names: "Shiite-dominated", "rebel-held".
 _ADJECTIVE = re.compile(
     r"-(?:dominated|held|controlled|run|based|led|backed|majority|populated|speaking)$|^(?:north|south|east|west)(?:ern)?$|"
@@ -228,6 +231,17 @@ def place_rank(place: Place | None, kind: str | None) -> float:
 
 def _skeleton(name: str) -> str:
     return re.sub(r"^(?:al|el|an|ad|as|ar|ash|the)\s+", "", alias_key(name)).replace(" ", "")
+
+
+def without_article(name: str, place: Place | None) -> str:
+    """The name as written, less an Arabic article the place's own name does not carry:
+    "al-Arish" is filed as "Arish" (GeoNames: Arīsh), while "Al Bab" (Al Bāb) and "al-Shaab"
+    stay as written."""
+    bare = re.sub(r"^(?:al|el)[-\s]+(?=\w)", "", name, flags=re.I)
+    if place is None or bare == name or place.kind != "city":
+        return name
+    own = alias_key(place.name)
+    return bare if own == alias_key(bare) and not re.match(r"(?:al|el)\s", own) else name
 
 
 def plausible(name: str, place: Place) -> bool:
@@ -447,6 +461,9 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             m.group("name"), offset + m.start("name"), None, "possessive", inside=m.group("outer"), home=outer
         )
         add(m.group("outer"), offset + m.start("outer"), None, "weak")  # "Mosul's Old City" names Mosul too
+    for m in _TOWN_SITE.finditer(text):
+        # "Manchester Arena was bombed": a site named after its town, with no preposition
+        add(m.group("name"), offset + m.start("name"), None, "weak")
     for m in _PREP.finditer(text):
         weak = m.group("prep").lower() in _WEAK_PREPS
         label = labels.get(offset + m.start("name"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -512,17 +511,15 @@ def test_bad_rules_name_the_file_and_line(text: str, message: str) -> None:
 
 
 @pytest.mark.slow
-def test_clean_is_faster_than_one_megabyte_a_second() -> None:
+def test_a_long_text_of_numbered_copies_keeps_every_copy() -> None:
+    # Its speed (the target is 1 MB/s) is measured by benchmarks/bench_components.py.
     page = (FIXTURES / "webpage.txt").read_text(encoding="utf-8")
     # Numbered copies, so the text is not dropped as repeats (the repeat path is the cheap one).
     text = "\n\n".join(
         page.replace("four officers", f"{i} officers").replace("2020", str(i)) for i in range(2500)
     )
-    start = time.perf_counter()
     result = clean(Document(doc_id="big", text=text))
-    seconds = time.perf_counter() - start
     assert len(result.sentences) > 2500
-    assert len(text.encode()) / seconds > 1_000_000  # measured: about 4 MB/s; the target is 2 MB/s
 
 
 def _eval_dir() -> Path | None:

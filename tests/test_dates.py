@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from incidex.dates import DateMention, find_dates, resolve
+from incidex.dates import DateMention, find_dates, months_before, resolve
 
 PUBLISHED = dt.date(2024, 5, 8)
 assert PUBLISHED.strftime("%A") == "Wednesday"
@@ -127,3 +127,23 @@ def test_offsets_point_into_the_text() -> None:
 )
 def test_the_day_of_something_else_is_not_the_day_of_the_act(text: str) -> None:
     assert [d.reporting for d in find_dates(text) if d.kind != "days_after"] == [True]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "months"),
+    [
+        ("like in October 2017, when a truck bomb killed 600", 26),
+        ("the worst since the bombing in 2005", 168),  # counted from December 2005
+        ("a raid in March 2019", 9),
+        ("the attack in October", None),  # no year: no count
+        ("the attack last month", None),
+    ],
+)
+def test_months_before_publication(sentence: str, months: int | None) -> None:
+    [d] = find_dates(sentence, 0)
+    assert months_before(d, dt.date(2019, 12, 28)) == months
+
+
+def test_months_before_needs_a_publication_date() -> None:
+    [d] = find_dates("in October 2017", 0)
+    assert months_before(d, None) is None

@@ -5,9 +5,6 @@ The stories are invented: every place, person and group in them is fictional.
 
 from __future__ import annotations
 
-import random
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -225,20 +222,4 @@ def test_threshold_is_checked() -> None:
         NearDuplicates(threshold=0)
 
 
-def _random_texts(count: int, words: int = 300) -> list[str]:
-    rng = random.Random(20240508)
-    vocabulary = [
-        "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(2, 9))) for _ in range(5000)
-    ]
-    return [" ".join(rng.choices(vocabulary, k=words)) + "." for _ in range(count)]
-
-
-@pytest.mark.slow
-def test_more_than_a_thousand_documents_a_second() -> None:
-    texts = _random_texts(2000)
-    index = NearDuplicates()
-    start = time.perf_counter()
-    for i, text in enumerate(texts):
-        index.add(str(i), text)
-    rate = len(texts) / (time.perf_counter() - start)
-    assert rate > 1000  # measured: about 3,500 a second for 300-word texts on one core
+# Speed (documents a second into the index) is measured by benchmarks/bench_components.py.

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 import incidex
-from incidex.records import Incident
+from incidex.records import Count, Incident
 
 PUBLISHED = "2024-05-08"  # a Wednesday
 
@@ -741,3 +741,41 @@ def test_the_entrance_to_a_site_named_after_its_town_places_the_act_in_the_town(
     assert (inc.place, inc.country) == ("Damascus", "SY")
     inc = single("A bomb killed two guards at the main gate of the Kabul airport on Monday.")
     assert (inc.place, inc.country) == ("Kabul", "AF")
+
+
+def test_an_older_act_dated_by_month_and_year_is_its_own_incident() -> None:
+    text = (
+        "A truck bomb killed 40 people at a checkpoint in Mogadishu on Saturday, police said.\n\n"
+        "The incident comes a decade after another attack hit a graduation ceremony in the city. "
+        "About 20 students were killed.\n\n"
+        "The mayor said the truck was heading to the city centre. Like it did in March 2021 when a truck "
+        "bomb killed over 500 people in Mogadishu, the group has stayed silent."
+    )
+    found = extract(text, published="2023-06-10")
+    assert (found[0].date, found[0].killed) == (dt.date(2023, 6, 10), Count(40, 40))
+    older = [i for i in found if i.killed == Count(501, None)]
+    assert len(older) == 1 and older[0].place == "Mogadishu" and older[0].date is None
+
+
+def test_background_dated_only_by_a_year_is_no_incident() -> None:
+    text = (
+        "A car bomb killed seven people in Benghazi on Friday.\n\n"
+        "In January, a double car bombing in Benghazi killed 35 people.\n\n"
+        "The country has descended into civil war, with rival militias fighting for territory after its "
+        "longtime ruler was killed by rebels in 2011."
+    )
+    found = extract(text, published="2018-05-25")
+    assert sorted(i.killed.low for i in found if i.killed) == [7, 35]
+    assert len(found) == 2
+
+
+def test_a_site_named_after_its_town_places_an_act_told_without_a_preposition() -> None:
+    inc = single("Birmingham Arena was bombed during a concert on Monday night. The attack killed 9 people.")
+    assert (inc.place, inc.country, inc.event_type) == ("Birmingham", "GB", "Explosions/Remote violence")
+
+
+def test_an_article_the_gazetteer_name_lacks_is_dropped_from_the_place() -> None:
+    inc = single("Gunmen shot dead two policemen at a checkpoint in the Sinai city of al-Arish on Monday.")
+    assert (inc.place, inc.country) == ("Arish", "EG")
+    inc = single("A car bomb killed four soldiers in Al Bab on Monday.")
+    assert inc.place == "Al Bab"  # GeoNames writes the article there too

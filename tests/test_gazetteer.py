@@ -12,7 +12,6 @@ import pickle
 import re
 import subprocess
 import sys
-import time
 from importlib import resources
 from pathlib import Path
 
@@ -399,14 +398,6 @@ def test_is_known(gaz: Gazetteer) -> None:
         assert gaz.is_known(name), name
     for name in ("Xqzzyv", "", "Police", "Friday"):
         assert not gaz.is_known(name), name
-
-
-def test_lookups_take_microseconds(gaz: Gazetteer) -> None:
-    names = ["Karachi", "Kandahar province", "Hyderabad", "Police", "eastern Congo", "Xqzzyv"] * 300
-    start = time.perf_counter()
-    for name in names:
-        gaz.resolve(name, ["PK"])
-    assert (time.perf_counter() - start) / len(names) < 0.001
 
 
 def test_places_are_well_formed(gaz: Gazetteer) -> None:
