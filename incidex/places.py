@@ -111,7 +111,9 @@ _BROAD = re.compile(
 _BEARING = re.compile(rf"(?<!\bthe\s)\b{_BEARING_WORD}\s+of\s*$", re.I)
 # A site that bears its town's name and says so in a capitalised word ("Manchester Arena",
 # "Kabul Airport"); read wherever it stands, since such names open sentences.
-_TOWN_SITE = re.compile(rf"(?P<name>{_CAPWORD}(?:\s+{_CAPWORD})?\s+(?:Arena|Airport|Stadium|Airbase|Air\s+Base))\b")
+_TOWN_SITE = re.compile(
+    rf"(?P<name>{_CAPWORD}(?:\s+{_CAPWORD})?\s+(?:Arena|Airport|Stadium|Airbase|Air\s+Base))\b"
+)
 # Adjectives that look like names: "Shiite-dominated", "rebel-held".
 _ADJECTIVE = re.compile(
     r"-(?:dominated|held|controlled|run|based|led|backed|majority|populated|speaking)$|^(?:north|south|east|west)(?:ern)?$|"
