@@ -95,7 +95,7 @@ _NOT_HERE = re.compile(
 _FACILITY = re.compile(
     r"\b(?:factory|airport|airfield|air\s+base|base|fair|university|hospital|school|college|mosque|church|market|"
     r"stadium|hotel|camp|station|checkpoint|prison|jail|bridge|port|refinery|plant|mall|bazaar|compound|arena|"
-    r"concert\s+hall|theatre|theater|club|museum|embassy|consulate|cathedral|temple|shrine|square|park|court)$",
+    r"concert\s+hall|theatre|theater|club|museum|embassy|consulate|cathedral|temple|shrine|square|park|court|dam)$",
     re.I,
 )
 # A country named after these is not where the act happened ("near the border with Mali").

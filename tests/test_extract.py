@@ -779,3 +779,8 @@ def test_an_article_the_gazetteer_name_lacks_is_dropped_from_the_place() -> None
     assert (inc.place, inc.country) == ("Arish", "EG")
     inc = single("A car bomb killed four soldiers in Al Bab on Monday.")
     assert inc.place == "Al Bab"  # GeoNames writes the article there too
+
+
+def test_a_dam_named_after_its_town_is_located_by_the_town() -> None:
+    inc = single("A roadside bomb killed three soldiers near the Mosul Dam on Monday.")
+    assert (inc.place, inc.country) == ("Mosul", "IQ")
