@@ -169,7 +169,8 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
     return out
 
 
-def _weekday_in(phrase: str) -> int | None:
+def weekday_in(phrase: str) -> int | None:
+    """The day of the week a phrase names (0 Monday), or None."""
     for i, name in enumerate(WEEKDAYS):
         if name in phrase.lower():
             return i
@@ -233,7 +234,7 @@ def resolve(
         day = _parse_explicit(mention.text, published)
         return ResolvedDate(day, 1 if day else 3)
     if kind in ("weekday", "last_weekday", "overnight_span", "last_week_weekday"):
-        wd = _weekday_in(phrase)
+        wd = weekday_in(phrase)
         if wd is None:
             return ResolvedDate(None, 3)
         if reference is not None and kind == "weekday" and published is None:

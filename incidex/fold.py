@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from incidex.dates import DateMention, months_before, resolve
+from incidex.dates import DateMention, months_before, resolve, weekday_in
 from incidex.lexicon import alias_key
 from incidex.mentions import Mention
 from incidex.places import PlaceMention
@@ -139,7 +139,7 @@ def _dates_compatible(
         and (months_before(own, published) or 0) >= PAST_MONTHS
         and alias_key(own.text) != alias_key(g.date_text or "")
     ):
-        # "like in October 2017, when a truck bomb killed ..." in a 2019 report: an older act
+        # "as in May 2016, when a car bomb killed ..." in a 2019 report: an older act
         # of its own, whatever undated mentions came before
         return False
     if (
@@ -149,6 +149,11 @@ def _dates_compatible(
         and alias_key(_date_text(m)) != alias_key(g.date_text)
     ):
         return False  # "4 April" and "23 April" without a year: still two days
+    if day is None or g.date is None:
+        # "on Friday evening" and "Saturday's blasts" in a report with no date: two days still
+        mine, theirs = weekday_in(_date_text(m)), weekday_in(g.date_text or "")
+        if kind and mine is not None and theirs is not None and mine != theirs:
+            return False
     if kind and g.date_kind and (kind in ("vague", "month")) != (g.date_kind in ("vague", "month")):
         return False
     if kind in ("vague", "month") and g.date is not None:
@@ -193,7 +198,10 @@ def _kinds_compatible(m: Mention, g: Group) -> bool:
 
 
 def _sections_compatible(m: Mention, g: Group) -> bool:
-    """A bulletin's sections ("Burkina Faso", "Kenya") hold different acts."""
+    """A bulletin's sections ("Burkina Faso", "Kenya") and a listing page's teasers hold
+    different acts."""
+    if any(x.story != m.story for x in g.mentions):
+        return False
     theirs = {x.section_country for x in g.mentions if x.section_country}
     return not (m.section_country and theirs and m.section_country not in theirs)
 
@@ -220,7 +228,7 @@ def _affinity(m: Mention, g: Group) -> float:
 
 def _counts_only(m: Mention) -> bool:
     """A clause with figures but no act ("two more victims died in hospital on Tuesday",
-    "this morning we counted 19 dead"): its day is when people died or were counted."""
+    "by noon the hospital had counted 12 bodies"): its day is when people died or were counted."""
     return not (m.triggers - {"casualty", "claim"}) and not any(not a.as_target for a in m.actors)
 
 

@@ -32,7 +32,7 @@ _SPLIT = re.compile(
 _AFTER = re.compile(
     r"(?:\b(?:comes?|came|coming|follow(?:s|ed|ing)?|occurred|took\s+place|happened)\s+|,\s+)"
     r"(?=(?:just\s+|only\s+)?(?:a|an|one|two|three|four|five|six|seven|several|few|days|weeks)\s+(?:days?\s+|weeks?\s+)?after\b"
-    # "hours after a bomb ripped through ...": only before a new act, not "hours after the
+    # "hours after a bomb tore through ...": only before a new act, not "hours after the
     # group claimed the blast"
     r"|(?:just\s+|only\s+)?(?:a\s+few\s+|several\s+)?hours\s+after\s+(?:a|an|another|at\s+least|\d+|two|three|four|five|six|seven|eight|nine|ten)\s"
     r"(?![^,.;]{0,60}\b(?:claim|said|announc)))",
@@ -82,6 +82,7 @@ class Mention:
     before_anchor: int | None = None  # "X comes N days after <this>": this act is N days before X
     anchor: int | None = None  # index of the mention this one is dated from
     section_country: str | None = None  # the country heading the section it is in ("Burkina Faso")
+    story: int = 0  # which teaser of a listing page it is in (a cut-off paragraph ends one)
 
     @property
     def disqualified(self) -> bool:
@@ -146,7 +147,7 @@ def _is_title(sentence: Sentence, text: str) -> bool:
     return sentence.paragraph <= 2 and not re.search(r"[.!?\"”’']$", t) and len(t.split()) <= 20
 
 
-# A relative clause tells background ("Shukrijumah, who was indicted in the U.S. for a plot
+# A relative clause tells background ("the cleric, who was charged in the U.S. over a plot
 # to bomb..."): the cues that disqualify a clause are read in its main part only.
 _PERSON_BACKGROUND = re.compile(
     r"\b(?:who|whom)\s+(?:was|were|is|are|had\s+been|has\s+been|had)\s+(?:\w+\s+)?(?:indicted|charged|born|arrested|wanted|"
@@ -190,12 +191,18 @@ def _flags(text: str, counts: bool) -> frozenset[str]:
     # "one of the worst attacks in recent years", "the deadliest since 2003": a comparison
     # that ranks this act, not a tally of many
     scope = _SUPERLATIVE.sub(" ", scope)
-    if counts:  # "... killed a journalist, the 14th murder of its kind this year": a rank, not a tally
+    if counts:  # "... killed a journalist, the 9th murder of its kind this year": a rank, not a tally
         scope = _RANK.sub(" ", scope)
     flags = {name for name, pat in cues.items() if name != "reporting" and pat.search(scope)}
     if counts:
         flags.discard("police_work")  # "police arrested two after gunmen killed five": still an act
     return frozenset(flags)
+
+
+def _cut_off(before: Sentence, sentence: Sentence) -> bool:
+    """Whether ``before`` ends a paragraph cut off mid-sentence ("He added …"), as the teasers
+    of a listing page are: what follows is another story."""
+    return sentence.paragraph > before.paragraph and before.text.rstrip().endswith(("…", "..."))
 
 
 def find_mentions(
@@ -205,7 +212,10 @@ def find_mentions(
     lex = lexicon()
     mentions: list[Mention] = []
     section: str | None = None
+    story = 0
     for si, sentence in enumerate(clean.sentences):
+        if si and _cut_off(clean.sentences[si - 1], sentence):
+            story += 1  # a listing page: the teaser before ended "… he added …"
         heading = _country_heading(sentence.text)
         if heading:
             section = heading  # a bulletin's "Burkina Faso" heading: the country of what follows
@@ -226,7 +236,7 @@ def find_mentions(
             if not triggers and not counts:
                 continue
             dates = tuple(_dates_of_updates(find_dates(text, start), counts))
-            # places in a clause about a person ("Shukrijumah, who was indicted in the U.S.") are
+            # places in a clause about a person ("the cleric, who was charged in the U.S.") are
             # that person's story, not where this act happened
             who = _PERSON_BACKGROUND.search(text)
             places = tuple(
@@ -241,6 +251,7 @@ def find_mentions(
             claims = tuple(find_claims(text, start))
             mention = Mention(
                 section_country=section,
+                story=story,
                 index=len(mentions),
                 sentence=si,
                 start=start,

@@ -202,7 +202,7 @@ def _strip_name(name: str) -> str:
     name = _CALENDAR.sub("", name)  # "Baghdad Friday": the place ends where the date starts
     name = _LEADING_CALENDAR.sub("", name)  # "26 April Mandera": and starts after it
     name = re.sub(r"^(?:the|an|a)\s+", "", name, flags=re.I)
-    name = re.sub(r"\s+(?:The|A|An)$", "", name)  # "the town of Dikwa The blasts": a lost full stop
+    name = re.sub(r"\s+(?:The|A|An)$", "", name)  # "a market in Gwoza The explosions": a lost full stop
     name = name.strip(" ,.'’\"")
     name = re.sub(r"['’]s$", "", name)
     return name
@@ -350,11 +350,12 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             context = (home, *countries) if home else countries
             place = _resolve(gaz, f"{name} {kind}" if kind and kind.lower() in ADMIN_KINDS else name, context)
             if home and place is not None and place.country != home:
-                # "the Cameroonian town of Bodo" is in Cameroon or unknown, and "Jerusalem's
-                # Damascus Gate" is no Damascus, however else the name is read later
+                # "the Cameroonian town of Bodo" is in Cameroon or unknown, and "Aleppo's
+                # Salahuddin district" is no Iraqi province, however else the name is read
                 place = None
                 abroad.add((start, start + len(name)))
-            if place is None and how in _PREP_KINDS:
+                out.pop((start, start + len(name)), None)  # an earlier reading of the same words
+            if place is None and how in _PREP_KINDS and (start, start + len(name)) not in abroad:
                 place = _unique(gaz, name)
             words = name.split()
             if place is None and len(words) > 1 and not kind and how in (*_PREP_KINDS, "weak"):

@@ -4,7 +4,7 @@ Floors only move up. When a change lifts a figure, raise its floor to just under
 figure in the same change; never lower a floor to let a change through. The files live in
 ``shared/eval`` beside the repository; without them the gate is skipped.
 
-Figures when the floors were pinned: dev incident F1 0.906, field mean 0.921; wiki_dev
+Figures when the floors were pinned: dev incident F1 0.922, field mean 0.929; wiki_dev
 killed.low 0.935, wounded.low 0.919, place 0.846, country 0.867, perpetrator 0.899; merge_dev
 pairs P 1.000, R 0.934.
 """
@@ -21,7 +21,7 @@ from incidex.scoring import Score
 
 pytestmark = pytest.mark.slow
 
-DEV_FLOORS = {"incident_f1": 0.90, "field_mean": 0.915}
+DEV_FLOORS = {"incident_f1": 0.91, "field_mean": 0.92}
 WIKI_FLOORS = {"killed.low": 0.93, "wounded.low": 0.91, "place": 0.84, "country": 0.86, "perpetrator": 0.89}
 
 

@@ -611,7 +611,7 @@ def test_a_lead_place_is_not_lent_when_the_report_tells_several_acts() -> None:
 
 def test_hours_after_a_new_act_is_another_incident_the_same_day() -> None:
     text = (
-        "The kidnapping of 30 farm workers by gunmen near Gusau late Sunday came just hours after a "
+        "The kidnapping of 30 farm workers by gunmen near Gusau late Sunday came only hours after a "
         "bomb exploded at a busy motor park in Zaria, killing 12 people."
     )
     by = {i.place: i for i in incidex.extract(text, published=dt.date(2020, 6, 9))}
@@ -667,8 +667,8 @@ def test_a_district_that_only_matches_a_town_abroad_gives_way_to_the_city_around
 
 def test_an_unlocated_town_takes_the_country_of_the_places_named_with_it() -> None:
     # Hajin is also a Syrian town; Kashmir puts this one in India; Zirpora is not in the gazetteer.
-    inc = single("A soldier was killed in a gunfight in Hajin tehsil of Zirpora, Kashmir, on Monday.")
-    assert (inc.place, inc.country) == ("Zirpora", "IN")
+    inc = single("A soldier was killed in a gunfight in Zirpora tehsil near Hajin, Kashmir, on Monday.")
+    assert (inc.place, inc.country) == ("Zirpora tehsil", "IN")
 
 
 def test_a_nationality_does_not_turn_a_known_town_into_a_namesake() -> None:
@@ -691,13 +691,16 @@ def test_a_place_given_as_a_bearing_is_not_the_scene() -> None:
 
 
 def test_a_named_junction_is_a_place_of_its_own() -> None:
-    inc = single("An Israeli man was stabbed and wounded at the Tapuah Junction in the West Bank on Monday.")
+    inc = single(
+        "An Israeli man was stabbed and wounded on Monday at the Tapuah Junction, south of Nablus in the West Bank."
+    )
     assert (inc.place, inc.country) == ("Tapuah Junction", "PS")
 
 
 def test_a_place_inside_a_possessive_town_is_not_its_namesake_abroad() -> None:
-    inc = single("Two police officers were stabbed near Jerusalem's Damascus gate on Friday.")
-    assert (inc.place, inc.country) == ("Jerusalem", "IL")
+    # Salahuddin alone is an Iraqi province; Aleppo's Salahuddin is a quarter of Aleppo
+    inc = single("Gunmen killed two men in Aleppo's Salahuddin district on Friday.")
+    assert (inc.place, inc.country) == ("Aleppo", "SY")
 
 
 def test_a_country_after_a_kind_word_is_still_only_the_country() -> None:
@@ -707,75 +710,69 @@ def test_a_country_after_a_kind_word_is_still_only_the_country() -> None:
 
 
 def test_in_front_of_a_station_places_the_act_at_the_station_town() -> None:
-    inc = single(
-        "A grenade wounded six people in front of the Chana railway station in southern Thailand on Friday."
-    )
-    assert (inc.place, inc.country, inc.admin1) == ("Chana", "TH", "Songkhla")
+    inc = single("A grenade wounded six people in front of the Yala railway station on Friday.")
+    assert (inc.place, inc.country) == ("Yala", "TH")
 
 
 def test_a_town_just_over_the_line_of_the_province_named_with_it_stands() -> None:
-    # Teorama lies in Norte de Santander, a short way from Santander proper
-    inc = single(
-        "Rebels blew up a stretch of pipeline near the town of Teorama in the department of Santander "
-        "on Friday, killing a guard."
-    )
-    assert (inc.place, inc.country) == ("Teorama", "CO")
+    # Ocaña lies in Norte de Santander, a short way from Santander proper
+    inc = single("Rebels attacked a police post in the town of Ocaña, Santander, on Friday, killing a guard.")
+    assert (inc.place, inc.country, inc.admin1) == ("Ocaña", "CO", "Norte de Santander")
 
 
 def test_a_town_given_as_a_bearing_gives_way_to_the_province_named_with_it() -> None:
-    inc = single("A roadside bomb killed two soldiers west of Baqubah, Diyala province, on Monday.")
-    assert (inc.place, inc.country) == ("Diyala province", "IQ")
+    inc = single("A roadside bomb killed two soldiers east of Samarra, Salahuddin province, on Monday.")
+    assert (inc.place, inc.country) == ("Salahuddin province", "IQ")
 
 
 def test_a_capitalised_article_after_a_lost_full_stop_is_not_part_of_the_name() -> None:
-    inc = single(
-        "Two bombers blew themselves up at a camp in the Nigerian town of Dikwa The blasts killed 16 people."
-    )
-    assert (inc.place, inc.country) == ("Dikwa", "NG")
+    inc = single("Two bombers blew themselves up at a market in Gwoza The explosions killed 16 people.")
+    assert (inc.place, inc.country) == ("Gwoza", "NG")
 
 
 def test_the_entrance_to_a_site_named_after_its_town_places_the_act_in_the_town() -> None:
     inc = single(
-        "Rocket fire killed six people near the entrance to the Damascus International Fair on Monday."
+        "A mortar round killed two guards near the entrance to the Kirkuk General Hospital on Monday."
     )
-    assert (inc.place, inc.country) == ("Damascus", "SY")
+    assert (inc.place, inc.country) == ("Kirkuk", "IQ")
     inc = single("A bomb killed two guards at the main gate of the Kabul airport on Monday.")
     assert (inc.place, inc.country) == ("Kabul", "AF")
 
 
 def test_an_older_act_dated_by_month_and_year_is_its_own_incident() -> None:
+    # the last sentence must not join the undated wedding-hall attack told before it
     text = (
-        "A truck bomb killed 40 people at a checkpoint in Mogadishu on Saturday, police said.\n\n"
-        "The incident comes a decade after another attack hit a graduation ceremony in the city. "
-        "About 20 students were killed.\n\n"
-        "The mayor said the truck was heading to the city centre. Like it did in March 2021 when a truck "
-        "bomb killed over 500 people in Mogadishu, the group has stayed silent."
+        "Gunmen stormed a hotel in Kabul on Saturday and killed 18 guests, officials said.\n\n"
+        "The raid came ten years after another attack on a wedding hall in the city. About 60 guests were "
+        "killed.\n\nThe police chief said the gunmen had climbed over a back wall. Just as in May 2019 when a "
+        "car bomb killed more than 30 people in Kabul, the group has kept silent."
     )
     found = extract(text, published="2023-06-10")
-    assert (found[0].date, found[0].killed) == (dt.date(2023, 6, 10), Count(40, 40))
-    older = [i for i in found if i.killed == Count(501, None)]
-    assert len(older) == 1 and older[0].place == "Mogadishu" and older[0].date is None
+    assert (found[0].date, found[0].killed) == (dt.date(2023, 6, 10), Count(18, 18))
+    assert sorted(i.killed.low for i in found if i.killed) == [18, 31, 60]
+    older = next(i for i in found if i.killed == Count(31, None))
+    assert (older.place, older.date) == ("Kabul", None)
 
 
 def test_background_dated_only_by_a_year_is_no_incident() -> None:
     text = (
         "A car bomb killed seven people in Benghazi on Friday.\n\n"
-        "In January, a double car bombing in Benghazi killed 35 people.\n\n"
-        "The country has descended into civil war, with rival militias fighting for territory after its "
-        "longtime ruler was killed by rebels in 2011."
+        "Last month, twin bombs outside a mosque in Benghazi killed 20 people.\n\n"
+        "The east has slid into war, rival militias fighting for ground after the old ruler was "
+        "killed during the uprising in 2011."
     )
     found = extract(text, published="2018-05-25")
-    assert sorted(i.killed.low for i in found if i.killed) == [7, 35]
+    assert sorted(i.killed.low for i in found if i.killed) == [7, 20]
     assert len(found) == 2
 
 
 def test_a_site_named_after_its_town_places_an_act_told_without_a_preposition() -> None:
-    inc = single("Birmingham Arena was bombed during a concert on Monday night. The attack killed 9 people.")
+    inc = single("On Monday night Birmingham Arena was bombed as fans left a show, and nine people died.")
     assert (inc.place, inc.country, inc.event_type) == ("Birmingham", "GB", "Explosions/Remote violence")
 
 
 def test_an_article_the_gazetteer_name_lacks_is_dropped_from_the_place() -> None:
-    inc = single("Gunmen shot dead two policemen at a checkpoint in the Sinai city of al-Arish on Monday.")
+    inc = single("Gunmen shot dead two policemen at a checkpoint in al-Arish, North Sinai, on Monday.")
     assert (inc.place, inc.country) == ("Arish", "EG")
     inc = single("A car bomb killed four soldiers in Al Bab on Monday.")
     assert inc.place == "Al Bab"  # GeoNames writes the article there too
@@ -784,3 +781,23 @@ def test_an_article_the_gazetteer_name_lacks_is_dropped_from_the_place() -> None
 def test_a_dam_named_after_its_town_is_located_by_the_town() -> None:
     inc = single("A roadside bomb killed three soldiers near the Mosul Dam on Monday.")
     assert (inc.place, inc.country) == ("Mosul", "IQ")
+
+
+def test_the_teasers_of_a_listing_page_are_separate_stories() -> None:
+    text = (
+        "Bomb hits market in Kano\n\n"
+        "A bomb tore through a market in Kano, killing 14 traders, police said. The governor said …\n\n"
+        "Gunmen kill 3 in Kano mosque\n\n"
+        "Gunmen opened fire in a mosque in Kano, killing three worshippers. Witnesses said the men …"
+    )
+    found = extract(text, published=None)
+    assert sorted(i.killed.low for i in found if i.killed) == [3, 14]
+
+
+def test_two_weekdays_are_two_days_even_without_a_publication_date() -> None:
+    text = (
+        "A car bomb killed 12 people at a checkpoint in Kabul on Saturday, officials said.\n\n"
+        "On Friday evening a bomb hidden in a cart killed three people in Kabul."
+    )
+    found = extract(text, published=None)
+    assert sorted(i.killed.low for i in found if i.killed) == [3, 12]
