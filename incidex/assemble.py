@@ -106,7 +106,7 @@ def assemble(
                 break
     if country is None:
         country = next((m.section_country for m in ordered if m.section_country), None)
-    if country is None:  # "a raid on a northeastern Kenyan town"
+    if country is None:  # "an ambush near a small Kenyan town"
         country = next((c for m in ordered for c in demonym_locations(m.text)), None)
     # where the act happened, by strength of evidence: a town or province the incident names,
     # a well-known place named anywhere in it, a country the report names, the home of the
@@ -176,7 +176,7 @@ def assemble(
                 statuses = {c.status for c in m.claims}
                 status = "suspected" if "suspected" in statuses else status
                 break
-        # "Yes, we launched the air strike": a claim in a mention that names nobody else
+        # "Yes, our jets struck the camp": a claim in a mention that names nobody else
         if perp is not None and any(
             c.status == "claimed" and not [a for a in m.actors if not a.as_target]
             for m in ordered
@@ -332,7 +332,7 @@ def reported_place(group: Group, context: tuple[str, ...] = ()) -> tuple[PlaceMe
     if not places:
         return None, None
     frame_country = None
-    # located, or named with a word that says what it is ("the city of Pul-i-Alam", "Bagram
+    # located, or named with a word that says what it is ("the city of Gardez", "Bagram
     # district"): a neighbourhood or a bare unknown name defers to the place named with it
     located = [p for p in places if p.rank < 4 and (p.place is not None or _site(p))]
     resolved = [p for p in located if p.place is not None]
@@ -363,7 +363,7 @@ def reported_place(group: Group, context: tuple[str, ...] = ()) -> tuple[PlaceMe
 
 
 def _site(p: PlaceMention) -> bool:
-    """Named with a word that says it is a town, an area or a site: "the city of Pul-i-Alam",
+    """Named with a word that says it is a town, an area or a site: "the city of Gardez",
     "Bagram district", "Gush Etzion Junction"."""
     return p.kind in _TOWN_OR_ADMIN or p.text.rsplit(None, 1)[-1].lower() in _SITE_NAME
 

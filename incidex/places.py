@@ -546,7 +546,7 @@ _DEMONYM_PLACE = re.compile(
 
 
 def demonym_locations(text: str, gaz: Gazetteer | None = None) -> list[str]:
-    """Countries a place is described by, without its name ("a northeastern Kenyan town")."""
+    """Countries a place is described by, without its name ("a small Kenyan town")."""
     gaz = gaz or get_gazetteer()
     out = []
     for m in _DEMONYM_PLACE.finditer(text):
