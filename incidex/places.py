@@ -176,6 +176,12 @@ _STOP_NAMES = {
     "maghreb",
     "levant",
     "arabian peninsula",
+    # parts of any town, which GeoNames also lists as places of their own somewhere
+    "old city",
+    "old town",
+    "city centre",
+    "city center",
+    "downtown",
 }
 _PREP_KINDS = ("prep", "kind", "possessive")
 

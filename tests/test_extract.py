@@ -801,3 +801,11 @@ def test_two_weekdays_are_two_days_even_without_a_publication_date() -> None:
     )
     found = extract(text, published=None)
     assert sorted(i.killed.low for i in found if i.killed) == [3, 12]
+
+
+def test_the_old_city_of_a_town_is_that_town() -> None:
+    # GeoNames lists an "Old City" of its own (in East Jerusalem); in a report it is part of a town
+    inc = single("Three people were stabbed in the Old City of Hebron on Monday.")
+    assert (inc.place, inc.country) == ("Hebron", "PS")
+    inc = single("Two guards were stabbed in the Old City of Jerusalem's Christian Quarter on Monday.")
+    assert (inc.place, inc.country) == ("Jerusalem", "IL")
