@@ -18,7 +18,7 @@ from incidex.classify import EXPLOSIVE_CLASSES, SUB_EVENT, event_types, victims_
 from incidex.counts import CountMention
 from incidex.fold import Group
 from incidex.gazetteer import get_gazetteer
-from incidex.geo import haversine_km
+from incidex.geo import place_km
 from incidex.lexicon import lexicon
 from incidex.mentions import Mention
 from incidex.places import PlaceMention, demonym_locations, notable_places, place_rank, without_article
@@ -382,7 +382,7 @@ def _within(p: PlaceMention, frame: PlaceMention) -> PlaceMention | None:
     country = frame.country
     if p.country in (country, None) or country is None:
         return p
-    if p.place is not None and frame.place is not None and _km(p.place, frame.place) <= BESIDE_KM:
+    if p.place is not None and frame.place is not None and place_km(p.place, frame.place) <= BESIDE_KM:
         return replace(p, country=country) if frame.place.kind in ("admin1", "region") else p
     other = get_gazetteer().resolve(p.text, (country,))
     if other is None or other.country != country:
@@ -392,12 +392,6 @@ def _within(p: PlaceMention, frame: PlaceMention) -> PlaceMention | None:
 
 #: Two places this close are one area, not namesakes in two countries.
 BESIDE_KM = 150.0
-
-
-def _km(a: Place, b: Place) -> float:
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
-        return float("inf")
-    return haversine_km(a.latitude or 0.0, a.longitude or 0.0, b.latitude or 0.0, b.longitude or 0.0)
 
 
 def _in_provinces(p: PlaceMention, provinces: list[Place]) -> PlaceMention | None:
@@ -421,12 +415,13 @@ def _in_provinces(p: PlaceMention, provinces: list[Place]) -> PlaceMention | Non
     )
     if there is not None:
         return replace(p, place=there, rank=place_rank(there, p.kind))
-    if any(_km(p.place, q) <= PROVINCE_REACH_KM for q in provinces):
+    if any(place_km(p.place, q) <= PROVINCE_REACH_KM for q in provinces):
         return p
     return None
 
 
-#: How far from a province's point a town named with it may lie and still be the town meant.
+#: How far from a province's representative point a town named with it may lie and still be
+#: the town meant: the half-width of a large province (about 200 km) and a margin over its line.
 PROVINCE_REACH_KM = 250.0
 
 

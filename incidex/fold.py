@@ -128,7 +128,7 @@ def _contains(big: Place, small: Place) -> bool:
 
 
 def _dates_compatible(
-    m: Mention, day: dt.date | None, kind: str | None, g: Group, published: dt.date | None = None
+    m: Mention, day: dt.date | None, kind: str | None, g: Group, published: dt.date | None
 ) -> bool:
     if day is not None and g.date is not None:
         return day == g.date

@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 import math
+from typing import Protocol
+
+
+class Located(Protocol):
+    """Anything with coordinates that may be unknown (a gazetteer place)."""
+
+    @property
+    def latitude(self) -> float | None: ...
+
+    @property
+    def longitude(self) -> float | None: ...
+
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
 PAD = 1e-6  # degrees (about 0.1 m) added to the box's half-widths
@@ -14,6 +26,14 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def place_km(a: Located, b: Located) -> float:
+    """Distance in kilometres between two places; infinite when either has no coordinates,
+    so that a place without them is never "near" anything."""
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
+        return math.inf
+    return haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
 
 
 def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, list[tuple[float, float]] | None]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from incidex.dates import MONTHS, WEEKDAYS
 from incidex.gazetteer import Gazetteer, get_gazetteer
-from incidex.geo import haversine_km
+from incidex.geo import place_km
 from incidex.lexicon import alias_key, lexicon
 from incidex.nlp import Entity
 from incidex.records import Place
@@ -277,11 +277,7 @@ def _near(gaz: Gazetteer, place: Place, country: str, km: float = 1000.0) -> boo
     """Whether ``place`` lies within ``km`` of the main town of ``country`` (neighbours, disputed
     borders: a town in the West Bank in a report that names only Israel)."""
     home = gaz.country(country)
-    if home is None or home.latitude is None or home.longitude is None:
-        return False
-    if place.latitude is None or place.longitude is None:
-        return False
-    return haversine_km(home.latitude, home.longitude, place.latitude, place.longitude) <= km
+    return home is not None and place_km(home, place) <= km
 
 
 def _unique(gaz: Gazetteer, name: str) -> Place | None:
