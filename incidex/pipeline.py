@@ -23,7 +23,8 @@ from incidex.lexicon import lexicon
 from incidex.mentions import find_mentions
 from incidex.nlp import Entity, entities
 from incidex.places import PlaceMention, countries_named, find_places
-from incidex.records import CleanDocument, Document, Incident
+from incidex.records import CleanDocument, Document, ExtractionFailure, Incident
+from incidex.settings import DEFAULT_LIMITS, Limits
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,22 @@ def extract_documents(
         ents = _entities(cleaned)
         for i, c in enumerate(cleaned):
             yield c.document, incidents_of(c, ents[i])
+
+
+def extract_each(
+    docs: Iterable[Document], *, limits: Limits = DEFAULT_LIMITS, batch_size: int = 32
+) -> Iterator[tuple[Document, list[Incident] | ExtractionFailure]]:
+    """As :func:`extract_documents`, but a document that breaks a limit or a rule yields an
+    :class:`ExtractionFailure` with the reason instead of stopping the others: what a run
+    over untrusted input (ingest, the API) uses."""
+    # TODO(issue 9): size and time budgets per document; this first version only isolates
+    # failures one document at a time.
+    for doc in docs:
+        try:
+            yield doc, next(extract_documents([doc]))[1]
+        except Exception as exc:  # one document's failure is that document's alone
+            log.exception("%s: extraction failed", doc.doc_id)
+            yield doc, ExtractionFailure(doc.doc_id, f"extraction failed ({type(exc).__name__}: {exc})")
 
 
 def _entities(cleaned: list[CleanDocument]) -> list[dict[int, list[Entity]]]:

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from incidex.text import safe_text
+
 
 @dataclass(frozen=True)
 class Document:
@@ -22,6 +24,16 @@ class Document:
     title: str | None = None
     source: str | None = None  # path, URL or "<stdin>" it was read from
     language: str = "en"
+
+    def __post_init__(self) -> None:
+        # Every source builds a Document: one place makes its strings safe for every engine
+        # and encoder (incidex.text; same length, so evidence offsets are unchanged).
+        for name in ("doc_id", "text", "url", "title", "source"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                clean = safe_text(value)
+                if clean is not value:
+                    object.__setattr__(self, name, clean)
 
 
 @dataclass(frozen=True)
@@ -155,3 +167,14 @@ class Incident:
             "evidence_text": self.evidence_sentence,
             "evidence": [ev.to_dict() for ev in self.evidence],
         }
+
+
+@dataclass(frozen=True)
+class ExtractionFailure:
+    """A document extraction gave up on, and why (over a limit, or a rule failed on it)."""
+
+    doc_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.doc_id}: {self.reason}"
