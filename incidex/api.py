@@ -8,16 +8,22 @@ FastAPI app over :func:`incidex.store.open_store`; ``incidex serve`` runs it wit
 Every error, ours or the framework's (unknown route, bad query parameter), has one JSON
 shape so that clients parse one thing::
 
-    {"error": {"status": 404, "code": "not_found", "message": "no incident 'inc_…' in …"}}
+    {"error": {"status": 404, "code": "not_found", "message": "no incident 'inc_…'"}}
+
+No error names the database or repeats a driver's message: those go to the server's log.
+Before an endpoint runs, :mod:`incidex.api_guards` checks the Host header, the body's size
+and, for writes, the token (before the body is read).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import ipaddress
 import json
+import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from itertools import islice
@@ -28,37 +34,70 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from incidex import review, web
+from incidex.api_guards import (
+    TOKEN_NAME,
+    BodyLimit,
+    HostCheck,
+    Unauthorized,
+    WriteAuth,
+    authenticate,
+    unauthorized_response,
+)
+from incidex.api_guards import error_response as _error
 from incidex.dedup import digest
 from incidex.errors import IncidexError
 from incidex.export import Exported, write_geojson
 from incidex.ingest import ingest
 from incidex.reader import ReadFailure
 from incidex.records import Document
+from incidex.settings import DEFAULT_LIMITS, Limits
 from incidex.sources import iter_sources
 from incidex.store import IncidentQuery, Store, StoredIncident, open_store
 from incidex.store.errors import NotFoundError
 
-MAX_PAGE = 1000
-#: The largest casualty figure a query or a correction may name (more than any act has had).
-MAX_COUNT = 10_000_000
+log = logging.getLogger(__name__)
 
-_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    404: "not_found",
-    409: "duplicate",
-    405: "method_not_allowed",
-    422: "invalid_parameter",
+MAX_PAGE = 1000
+#: The largest casualty figure a query may name (the bound corrections have too).
+MAX_COUNT = review.MAX_COUNT
+#: What ``serve`` answers to when bound to a loopback address and given no --allowed-hosts.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+#: A feed item's ``doc_id`` prefix in what :func:`incidex.sources.iter_sources` yields (a
+#: page's is ``web:``): how a feed of one item is told from a page.
+_FEED_ITEM = "feed:"
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str = Field(description="not_found, bad_request, unauthorized, duplicate, too_large, ...")
+    message: str = Field(description="what went wrong and what to do; never server internals")
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error answer."""
+
+    error: ErrorDetail
+
+
+_WHEN = {
+    400: "a request the server cannot act on (e.g. date_from after date_to), or a Host it does not serve",
+    401: "no token, or one that is unknown, revoked or expired",
+    404: "no such incident or document",
+    409: "the report is stored already",
+    413: "the request body is over the server's limit",
+    422: "a malformed parameter or body; the message names the field",
 }
 
 
-def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
-    code = code or _CODES.get(status, "error")
-    return JSONResponse({"error": {"status": status, "code": code, "message": message}}, status_code=status)
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses an operation can answer, besides the
+    400 (Host) and 413 (body) every operation can."""
+    return {s: {"model": ErrorBody, "description": _WHEN[s]} for s in sorted({400, 413, *statuses})}
 
 
 def _jsonable(value: Any) -> Any:
@@ -67,10 +106,6 @@ def _jsonable(value: Any) -> Any:
 
 def _summary(inc: StoredIncident) -> dict[str, Any]:
     return {"incident_id": inc.incident_uid, **inc.fields, "n_reports": inc.n_reports}
-
-
-class Unauthorized(IncidexError):
-    """A write without a valid token."""
 
 
 class Submission(BaseModel):
@@ -94,10 +129,12 @@ class Submission(BaseModel):
 
 
 class Correction(BaseModel):
-    """Fields a reviewer sets on an incident (see ``REVIEWABLE``), e.g. ``{"killed": {...}}``
-    or ``{"not_incident": true}``."""
+    """Fields a reviewer sets on an incident, e.g. ``{"fields": {"killed": {"low": 4}}}`` or
+    ``{"fields": {"not_incident": true}}``; each is checked (see :class:`review.Corrections`)."""
 
-    fields: dict[str, Any] = Field(min_length=1, max_length=20)
+    model_config = ConfigDict(extra="forbid")
+
+    fields: review.Corrections
 
 
 class Split(BaseModel):
@@ -124,29 +161,40 @@ def _find_incident(store: Store, incident_id: str) -> StoredIncident:
     return store.get_incident(int(incident_id))
 
 
+def _public(request: Request, message: str) -> str:
+    """``message`` without the database's URL (on PostgreSQL it names the user and host)."""
+    url = the_store(request).url
+    return message.replace(f" in {url}", "").replace(f"{url}: ", "").replace(url, "the database")
+
+
+def _from_database(exc: BaseException) -> bool:
+    """Whether ``exc`` comes of a database failure (a driver error in its chain)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, SQLAlchemyError):
+            return True
+        seen = seen.__cause__
+    return False
+
+
 def the_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def _token_owner(request: Request, cred: HTTPAuthorizationCredentials | None, why: str) -> str:
-    if cred is None:
-        raise Unauthorized(f"{why}: send 'Authorization: Bearer TOKEN' (incidex token create NAME)")
-    name = the_store(request).token_name(cred.credentials)
-    if name is None:
-        raise Unauthorized(
-            "the token is not one of this database's; create one with: incidex token create NAME"
-        )
-    return name
-
-
 def writer(request: Request, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
-    return _token_owner(request, cred, "this endpoint writes")
+    """The name of the write's token, which :class:`~incidex.api_guards.WriteAuth` checked
+    before the body was read (``cred`` is here for the schema's security entry)."""
+    name = request.scope.get("state", {}).get(TOKEN_NAME)
+    if name is None:  # only when the app runs without its guards
+        raise Unauthorized("this endpoint writes: send 'Authorization: Bearer TOKEN'")
+    return str(name)
 
 
 def reader(request: Request, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
     """Reads are open unless the app was made with ``open_reads=False``."""
     if not request.app.state.open_reads:
-        _token_owner(request, cred, "reads on this server need a token")
+        header = request.headers.get("authorization")
+        authenticate(the_store(request), header, "reads on this server need a token")
 
 
 #: The name of the token a write came with (a dependency of every write endpoint).
@@ -160,13 +208,18 @@ def create_app(
     open_reads: bool = True,
     http_client: httpx.Client | None = None,
     tile_url: str | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> FastAPI:
     """The API over the database at ``url`` (or an open ``store``, which the caller closes).
 
     ``open_reads=False`` makes every read need a token too (the schema stays open).
     ``http_client`` fetches the pages of reports submitted by URL alone (default: one per
     submission, with ``incidex ingest``'s timeouts, size limit and User-Agent). ``tile_url``
-    is a map tile URL template for the web page (default: its offline country outlines)."""
+    is a map tile URL template for the web page (default: its offline country outlines).
+    ``allowed_hosts`` are the Host header values answered (see
+    :class:`~incidex.api_guards.HostCheck`; default: any). ``limits.request_bytes`` bounds
+    a request body."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -191,31 +244,43 @@ def create_app(
         redoc_url=None,
     )
 
+    # Outermost last: the Host first, then the body's size, then a write's token.
+    app.add_middleware(WriteAuth)
+    app.add_middleware(BodyLimit, limit=limits.request_bytes)
+    if allowed_hosts is not None:
+        app.add_middleware(HostCheck, allowed=allowed_hosts)
+
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
-        return _error(404, str(exc))
+        return _error(404, _public(request, str(exc)))
 
     @app.exception_handler(Unauthorized)
     async def unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
-        resp = _error(401, str(exc))
-        resp.headers["WWW-Authenticate"] = "Bearer"
-        return resp
+        return unauthorized_response(exc)
 
     @app.exception_handler(IncidexError)
     async def incidex_error(request: Request, exc: IncidexError) -> JSONResponse:
-        return _error(400, str(exc))
+        if _from_database(exc):  # the database failed, not the request: details to the log
+            log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc)
+            if "database is locked" in str(exc):
+                return _error(503, "the database is busy with another writer; try again shortly")
+            if "readonly database" in str(exc) or "read-only transaction" in str(exc):
+                return _error(503, "this server's database is read-only: it serves reads, not writes")
+            return _error(500, "the database failed on this request; the server's log says why")
+        return _error(400, _public(request, str(exc)))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for e in exc.errors():
-            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path"))
-            parts.append(f"{where}: {e.get('msg', 'invalid')}")
-        return _error(422, "; ".join(parts) or "invalid request")
+        errors = [
+            {**e, "loc": [p for p in e.get("loc", ()) if p not in ("query", "path", "body")]}
+            for e in exc.errors()
+        ]
+        return _error(422, review.describe(errors, "body") or "invalid request")
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> JSONResponse:
-        # The shape holds for our own bugs too; the traceback goes to the server's log.
+        # The shape holds for our own bugs too; the traceback goes to the server's log
+        # (Starlette raises the exception on to the server after this answer).
         return _error(500, "the server failed on this request; its log says why", "server_error")
 
     @app.exception_handler(StarletteHTTPException)
@@ -226,6 +291,7 @@ def create_app(
         "/incidents",
         summary="Incidents matching every filter given, newest first",
         dependencies=[Depends(reader)],
+        responses=_errors(401, 422),
     )
     def list_incidents(
         request: Request,
@@ -281,6 +347,7 @@ def create_app(
         "/incidents/{incident_id}",
         summary="One incident: merged fields, every report, history",
         dependencies=[Depends(reader)],
+        responses=_errors(401, 404, 422),
     )
     def get_incident(request: Request, incident_id: Annotated[str, Path(max_length=64)]) -> JSONResponse:
         store = the_store(request)
@@ -310,6 +377,7 @@ def create_app(
         "/documents/{document_id}",
         summary="One stored document: its text and the incidents read in it",
         dependencies=[Depends(reader)],
+        responses=_errors(401, 404, 422),
     )
     def get_document(request: Request, document_id: int) -> JSONResponse:
         store = the_store(request)
@@ -323,7 +391,11 @@ def create_app(
         ]
         return JSONResponse(_jsonable(body))
 
-    @app.patch("/incidents/{incident_id}", summary="Correct an incident; later merges keep the correction")
+    @app.patch(
+        "/incidents/{incident_id}",
+        summary="Correct an incident; later merges keep the correction",
+        responses=_errors(401, 404, 422),
+    )
     def correct_incident(
         request: Request, incident_id: Annotated[str, Path(max_length=64)], body: Correction, who: Writer
     ) -> JSONResponse:
@@ -336,6 +408,7 @@ def create_app(
         "/incidents/{incident_id}/split",
         status_code=201,
         summary="Move some of an incident's reports into a new incident; returns the new one",
+        responses=_errors(401, 404, 422),
     )
     def split(
         request: Request, incident_id: Annotated[str, Path(max_length=64)], body: Split, who: Writer
@@ -351,6 +424,7 @@ def create_app(
     @app.post(
         "/incidents/{incident_id}/merge",
         summary="Fold other incidents into this one; they keep their ids, pointing here",
+        responses=_errors(401, 404, 422),
     )
     def merge_into(
         request: Request, incident_id: Annotated[str, Path(max_length=64)], body: Merge, who: Writer
@@ -361,7 +435,12 @@ def create_app(
         review.merge_incidents(store, inc.id, others, reviewer=who, at=dt.datetime.now(dt.UTC))
         return get_incident(request, inc.incident_uid)
 
-    @app.post("/documents", status_code=201, summary="Submit a report: it is stored, extracted and merged")
+    @app.post(
+        "/documents",
+        status_code=201,
+        summary="Submit a report: it is stored, extracted and merged",
+        responses=_errors(401, 409, 422),
+    )
     def post_document(request: Request, sub: Submission, who: Writer) -> JSONResponse:
         store = the_store(request)
         if sub.text is None:  # only a URL: fetch it, unless it is stored already
@@ -408,14 +487,13 @@ def _fetch(request: Request, sub: Submission) -> Submission | JSONResponse:
     """The submission with the text (and title, date when not given) of the page at its URL."""
     assert sub.url is not None
     read = list(islice(iter_sources([sub.url], published=sub.published, client=request.app.state.http), 2))
-    if len(read) == 1 and isinstance(read[0], ReadFailure):
-        return _error(400, str(read[0]))
-    docs = [d for d in read if isinstance(d, Document)]
-    if len(read) != 1 or not docs:
+    if len(read) != 1 or _is_feed_item(read[0]):  # no item, several, or one: a feed all the same
         return _error(
             400, f"{sub.url} is a feed, not one report; ingest feeds with: incidex ingest {sub.url} --db DB"
         )
-    page = docs[0]
+    page = read[0]
+    if isinstance(page, ReadFailure):
+        return _error(400, str(page))
     return sub.model_copy(
         update={
             "text": page.text,
@@ -425,13 +503,35 @@ def _fetch(request: Request, sub: Submission) -> Submission | JSONResponse:
     )
 
 
+def _is_feed_item(item: Document | ReadFailure) -> bool:
+    doc_id = item.doc_id if isinstance(item, Document) else item.error.doc_id
+    return (doc_id or "").startswith(_FEED_ITEM)
+
+
+def default_allowed_hosts(bind: str) -> list[str] | None:
+    """The Host header values ``serve`` answers when not told: on a loopback address, the
+    loopback names (and the address itself), which a DNS-rebinding page cannot send; on
+    any other address, any host (``None``): the operator chose to expose it, and only they
+    know the names it is reached by (``--allowed-hosts`` narrows it)."""
+    if bind.lower() == "localhost":
+        return list(LOOPBACK_HOSTS)
+    try:
+        loopback = ipaddress.ip_address(bind.strip("[]")).is_loopback
+    except ValueError:  # a host name: its addresses are not known here
+        return None
+    return list(dict.fromkeys([*LOOPBACK_HOSTS, bind.strip("[]")])) if loopback else None
+
+
 def app_from_env() -> FastAPI:
-    """The app over ``$INCIDEX_DB`` (reads by ``$INCIDEX_READS``, map tiles ``$INCIDEX_TILES``):
-    what each of ``serve``'s worker processes builds."""
+    """The app over ``$INCIDEX_DB`` (reads by ``$INCIDEX_READS``, map tiles ``$INCIDEX_TILES``,
+    hosts answered ``$INCIDEX_ALLOWED_HOSTS``, comma-separated): what each of ``serve``'s
+    worker processes builds."""
+    hosts = os.environ.get("INCIDEX_ALLOWED_HOSTS")
     return create_app(
         os.environ.get("INCIDEX_DB") or None,
         open_reads=os.environ.get("INCIDEX_READS", "open") == "open",
         tile_url=os.environ.get("INCIDEX_TILES") or None,
+        allowed_hosts=hosts.split(",") if hosts else None,
     )
 
 
@@ -443,16 +543,18 @@ def serve(
     workers: int = 1,
     open_reads: bool = True,
     tile_url: str | None = None,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> None:
     """Run the web page and API with uvicorn until interrupted; ``workers`` processes share
-    the port."""
+    the port. ``allowed_hosts`` defaults to :func:`default_allowed_hosts` of ``host``."""
     import uvicorn
 
     if workers < 1:
         raise IncidexError(f"--workers must be at least 1, got {workers}")
     web.tile_origin(tile_url)  # a bad template fails here, before any worker starts
+    hosts = list(allowed_hosts) if allowed_hosts is not None else default_allowed_hosts(host)
     if workers == 1:
-        app = create_app(url, open_reads=open_reads, tile_url=tile_url)
+        app = create_app(url, open_reads=open_reads, tile_url=tile_url, allowed_hosts=hosts)
         uvicorn.run(app, host=host, port=port, log_level="info")
         return
     # Worker processes import the app by name, so the settings travel in the environment.
@@ -461,6 +563,8 @@ def serve(
     os.environ["INCIDEX_READS"] = "open" if open_reads else "token"
     if tile_url:
         os.environ["INCIDEX_TILES"] = tile_url
+    if hosts is not None:
+        os.environ["INCIDEX_ALLOWED_HOSTS"] = ",".join(hosts)
     uvicorn.run(
         "incidex.api:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info"
     )

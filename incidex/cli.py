@@ -14,10 +14,13 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from incidex.errors import IncidexError
 from incidex.records import Document, Incident
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported by the commands that use it
+    from incidex.store import ApiToken
 
 
 def _date(value: str) -> dt.date:
@@ -56,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     ing.add_argument("--no-extract", action="store_true", help="store the documents only")
     ing.add_argument("--follow-links", action="store_true", help="fetch each feed item's page")
+    ing.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="fetch URLs on loopback, private and link-local addresses too; off by default",
+    )
     ing.add_argument("--batch-size", type=int, default=32)
     ing.add_argument(
         "--jobs",
@@ -100,12 +108,34 @@ def _parser() -> argparse.ArgumentParser:
         help="a map tile URL template for the web page, e.g. https://tile.example.org/{z}/{x}/{y}.png "
         "(default: none; the page draws country outlines it carries, offline)",
     )
+    srv.add_argument(
+        "--allowed-hosts",
+        metavar="HOST,...",
+        help="the Host header values the server answers (others get 400), e.g. "
+        "incidex.example.org,*.example.org; '*' for any. Default: on a loopback --host, the "
+        "loopback names (localhost, 127.0.0.1, ::1), which stops DNS rebinding; else any",
+    )
 
-    tok = sub.add_parser("token", help="manage the REST API's write tokens")
+    tok = sub.add_parser("token", help="manage the REST API's tokens: create, list, revoke")
     tok_sub = tok.add_subparsers(dest="token_command", required=True)
-    tok_new = tok_sub.add_parser("create", help="create a write token and print it (shown once)")
+    tok_new = tok_sub.add_parser("create", help="create a token and print it (shown once)")
     tok_new.add_argument("name", help="who or what will use it")
     tok_new.add_argument("--db", default=None, help=db_help)
+    expiry = tok_new.add_mutually_exclusive_group()
+    expiry.add_argument(
+        "--expires-in", type=int, metavar="DAYS", help="valid for DAYS days (default: until revoked)"
+    )
+    expiry.add_argument(
+        "--expires", type=_date, metavar="YYYY-MM-DD", help="valid until the end of that day, UTC"
+    )
+    tok_list = tok_sub.add_parser(
+        "list", help="list tokens: name, created, last write, expiry, state (never the secret)"
+    )
+    tok_list.add_argument("--db", default=None, help=db_help)
+    tok_list.add_argument("--format", choices=("table", "jsonl"), default="table")
+    tok_rev = tok_sub.add_parser("revoke", help="revoke a token: from then on it answers 401")
+    tok_rev.add_argument("token", metavar="NAME_OR_ID", help="the token's name, or its id from token list")
+    tok_rev.add_argument("--db", default=None, help=db_help)
 
     ev = sub.add_parser("eval", help="score extraction against a gold file (shared/eval format)")
     ev.add_argument("gold", metavar="GOLD.jsonl")
@@ -214,7 +244,11 @@ def _ingest(args: argparse.Namespace) -> int:
 
     with open_store(args.db) as store:
         items = iter_sources(
-            args.sources, published=args.published, follow_links=args.follow_links, stdin=sys.stdin.buffer
+            args.sources,
+            published=args.published,
+            follow_links=args.follow_links,
+            allow_private_urls=args.allow_private_urls,
+            stdin=sys.stdin.buffer,
         )
         if args.jobs < 0:
             raise IncidexError(f"--jobs must be 0 or more, got {args.jobs}")
@@ -245,7 +279,7 @@ def _near(value: str | None) -> tuple[float, float, float] | None:
 
 
 def _incidents(args: argparse.Namespace) -> int:
-    from incidex.export import ACLED_COLUMNS, acled_row, collect
+    from incidex.export import collect, write_acled_csv, write_jsonl, write_table
     from incidex.store import IncidentQuery, open_store
 
     query = IncidentQuery(
@@ -261,39 +295,8 @@ def _incidents(args: argparse.Namespace) -> int:
     )
     with open_store(args.db) as store:
         items = list(collect(store, store.incidents(query)))
-    if args.format == "jsonl":
-        for e in items:
-            sys.stdout.write(json.dumps(e.record(), ensure_ascii=False, default=str) + "\n")
-    elif args.format == "csv":
-        import csv
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=ACLED_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for e in items:
-            writer.writerow(acled_row(e))
-    else:
-        rows = []
-        for e in items:
-            f = e.incident.fields
-            killed = (f.get("killed") or {}).get("best")
-            rows.append(
-                [
-                    e.incident.incident_uid,
-                    f.get("date") or "-",
-                    f.get("place") or "-",
-                    f.get("country") or "-",
-                    f.get("sub_event_type") or "-",
-                    "-" if killed is None else str(killed),
-                    f.get("perpetrator") or "-",
-                    str(len(e.reports)),
-                ]
-            )
-        head = ["incident", "date", "place", "cc", "type", "killed", "perpetrator", "reports"]
-        widths = [min(30, max(len(r[i]) for r in [head, *rows])) for i in range(len(head))]
-        for r in [head, *rows]:
-            sys.stdout.write(
-                "  ".join(c[:w].ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n"
-            )
+    write = {"jsonl": write_jsonl, "csv": write_acled_csv, "table": write_table}[args.format]
+    write(items, sys.stdout)
     return 0
 
 
@@ -314,10 +317,61 @@ def _token(args: argparse.Namespace) -> int:
     from incidex.store import open_store
 
     with open_store(args.db) as store:
-        token = store.create_token(args.name)
-    print(token)
-    print(f"incidex: token {args.name!r} created; it is shown only now, keep it secret", file=sys.stderr)
+        if args.token_command == "list":
+            _print_tokens(store.tokens(), args.format)
+        elif args.token_command == "revoke":
+            gone = store.revoke_token(args.token)
+            print(f"incidex: token {gone.name!r} (id {gone.id}) revoked", file=sys.stderr)
+        else:
+            expires_at = _expiry(args.expires_in, args.expires)
+            token = store.create_token(args.name, expires_at=expires_at)
+            print(token)
+            until = f", valid until {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
+            print(
+                f"incidex: token {args.name!r} created{until}; it is shown only now, keep it secret",
+                file=sys.stderr,
+            )
     return 0
+
+
+def _expiry(days: int | None, last_day: dt.date | None) -> dt.datetime | None:
+    """When a new token expires: ``days`` from now, or at the end of ``last_day`` (UTC)."""
+    if days is not None:
+        if days < 1:
+            raise IncidexError(f"--expires-in must be at least 1 day, got {days}")
+        return dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+    if last_day is not None:
+        return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), dt.UTC)
+    return None
+
+
+def _print_tokens(tokens: Sequence[ApiToken], fmt: str) -> None:
+    now = dt.datetime.now(dt.UTC)
+
+    def when(t: dt.datetime | None) -> str | None:
+        return t.isoformat(timespec="seconds") if t else None
+
+    rows = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "created": when(t.created_at),
+            "last_write": when(t.last_used_at),
+            "expires": when(t.expires_at),
+            "revoked": when(t.revoked_at),
+            "state": t.state(now),
+        }
+        for t in tokens
+    ]
+    if fmt == "jsonl":
+        for row in rows:
+            sys.stdout.write(json.dumps(row) + "\n")
+        return
+    head = ["id", "name", "created", "last_write", "expires", "state"]
+    cells = [head, *([str(r[k] or "-") for k in head] for r in rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    for c in cells:
+        sys.stdout.write("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip() + "\n")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -330,6 +384,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         open_reads=args.reads == "open",
         tile_url=args.tiles,
+        allowed_hosts=args.allowed_hosts.split(",") if args.allowed_hosts else None,
     )
     return 0
 

@@ -15,6 +15,17 @@ Lines, ``<``: HTML, else plain text):
   out with trafilatura (offline).
 * ``.jsonl``/``.ndjson``: one document a line, ``{"doc_id", "text", "url"?, "published"?,
   "title"?}``; other keys (such as a gold file's ``incidents``) are ignored. Read as a stream.
+  A line is refused, with its number and a reason, when it is not strict JSON (``NaN`` and
+  ``Infinity`` included), nests deeper than ``Limits.json_depth``, holds an integer of more
+  than ``Limits.json_digits`` digits, or when a field has the wrong type or shape: ``doc_id``
+  a non-empty string or integer without control characters of at most ``Limits.id_bytes``,
+  ``text`` a non-empty string, ``published`` a ``YYYY-MM-DD`` (or ISO timestamp) string,
+  ``url`` an absolute http(s) URL of at most ``Limits.url_bytes``, ``title`` a string. A
+  byte-order mark at the start of any line is dropped (files joined with ``cat``).
+
+Every title, whatever its source, is made one line without control characters and cut to
+``Limits.title_chars`` (:func:`clean_title`); NULs and lone surrogates in any string become
+U+FFFD (:class:`~incidex.records.Document` does that).
 
 The ``published`` argument is the publication date of text, HTML and stdin documents (it wins
 over an HTML page's own date); for JSON Lines it only fills in lines without a ``published`` of
@@ -30,15 +41,25 @@ import logging
 import re
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO, TextIO
+from urllib.parse import urlsplit
 
 from incidex.errors import InputError
 from incidex.records import Document
+from incidex.settings import DEFAULT_LIMITS, Limits
 
-__all__ = ["MAX_DOCUMENT_BYTES", "STDIN", "ReadFailure", "read_sources"]
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "STDIN",
+    "ReadFailure",
+    "clean_title",
+    "read_sources",
+    "url_problem",
+    "usable_url",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +73,16 @@ _HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
 _JSONL_EXTENSIONS = frozenset({".jsonl", ".ndjson"})
 _SNIFF_BYTES = 8192  # looked at for NUL bytes and for the format
 _SKIP_CHUNK = 1 << 20  # bytes read at a time while skipping the rest of an over-long line
+_MAX_NUL_SHARE = 0.1  # of a JSON Lines head: more is UTF-16 or binary (UTF-16 text is half NULs)
 _MAX_CONTROL_SHARE = 0.05  # more control characters than this: binary data, not text
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # control characters, not \t \n \v \f \r
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
+_BOM = b"\xef\xbb\xbf"
+_SHOWN_CHARS = 40  # of a bad value quoted in a message: enough to find it, never megabytes
+# Control characters and the Unicode line and paragraph separators: none belongs in an id, a
+# URL or a one-line title (they break lines, or drive terminals when printed).
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -72,19 +100,57 @@ def read_sources(
     *,
     published: dt.date | None = None,
     stdin: TextIO | BinaryIO | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[Document | ReadFailure]:
     """Documents read from each source in turn, or a :class:`ReadFailure` for each that failed.
 
     ``sources`` are paths, or ``"-"`` for ``stdin`` (default: the process's standard input).
     ``published`` is the publication date given to text, HTML and stdin documents, and to JSON
-    lines that have none of their own.
+    lines that have none of their own. ``limits`` bounds ids, URLs, titles and JSON lines.
+    Never raises for bad input: each problem is a :class:`ReadFailure` and reading goes on.
     """
     for source in sources:
         if source == "-":
             stream: Any = stdin if stdin is not None else sys.stdin
-            yield from _read_stream(_ByteStream(stream), STDIN, "stdin", published)
+            yield from _read_stream(_ByteStream(stream), STDIN, "stdin", published, limits)
         else:
-            yield from _read_path(source, published)
+            yield from _read_path(source, published, limits)
+
+
+def clean_title(title: str | None, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """``title`` as one line: control characters and runs of whitespace made one space, cut to
+    ``limits.title_chars`` (with an ellipsis); ``None`` when nothing is left."""
+    if title is None:
+        return None
+    line = " ".join(_UNPRINTABLE.sub(" ", title[: 4 * limits.title_chars]).split())
+    if len(line) > limits.title_chars:
+        line = line[: limits.title_chars - 1].rstrip() + "\u2026"
+    return line or None
+
+
+def url_problem(url: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """Why ``url`` cannot be stored as a document's URL, or ``None`` when it can: it must be an
+    absolute http(s) URL of at most ``limits.url_bytes`` bytes, without spaces or control
+    characters (percent-encoded, as browsers send them)."""
+    size = len(url.encode("utf-8", "surrogatepass"))
+    if size > limits.url_bytes:
+        return f"longer than {limits.url_bytes:,} bytes ({size:,})"
+    if _NOT_IN_URL.search(url):
+        return "it has spaces or control characters (percent-encode them)"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parses the port, which raises ValueError when it is not a number
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "not an absolute http:// or https:// URL"
+    return None
+
+
+def _show(value: object) -> str:
+    """``value`` quoted for a message, cut short: a bad field may be megabytes long."""
+    shown = repr(value)
+    return shown if len(shown) <= _SHOWN_CHARS else shown[: _SHOWN_CHARS - 3] + "..."
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,8 +214,10 @@ class _ByteStream:
         return self._raw_readline(limit)
 
 
-def open_failure(source: str, exc: OSError) -> ReadFailure:
-    if isinstance(exc, FileNotFoundError):
+def open_failure(source: str, exc: OSError | ValueError) -> ReadFailure:
+    if isinstance(exc, ValueError):  # a text stream that failed to decode its own bytes
+        reason = f"cannot read it ({exc}); give UTF-8 text"
+    elif isinstance(exc, FileNotFoundError):
         reason = "no such file; check the path"
     elif isinstance(exc, PermissionError):
         reason = "permission denied; check the file's permissions"
@@ -174,12 +242,12 @@ def failure(
 
 
 def _too_large(size: int | None) -> str:
-    limit = MAX_DOCUMENT_BYTES // (1024 * 1024)
+    limit = f"{MAX_DOCUMENT_BYTES / (1024 * 1024):g}"
     got = f"{size / (1024 * 1024):.1f} MB" if size is not None else "more than that"
     return f"larger than the {limit} MB limit per document ({got}); split it into smaller documents"
 
 
-def _read_path(source: str, published: dt.date | None) -> Iterator[Document | ReadFailure]:
+def _read_path(source: str, published: dt.date | None, limits: Limits) -> Iterator[Document | ReadFailure]:
     path = Path(source)
     try:
         info = path.stat()
@@ -206,7 +274,7 @@ def _read_path(source: str, published: dt.date | None) -> Iterator[Document | Re
         return
     with handle:
         yield from _read_stream(
-            _ByteStream(handle), source, path.stem, published, kind=kind, size=info.st_size
+            _ByteStream(handle), source, path.stem, published, limits, kind=kind, size=info.st_size
         )
 
 
@@ -215,18 +283,19 @@ def _read_stream(
     source: str,
     stem: str,
     published: dt.date | None,
+    limits: Limits,
     *,
     kind: str | None = None,
     size: int | None = None,
 ) -> Iterator[Document | ReadFailure]:
     try:
         head = stream.read(_SNIFF_BYTES)
-    except OSError as exc:
+        stream.unread(head)
+        rest = b"" if head.strip() or len(head) < _SNIFF_BYTES else stream.read(MAX_DOCUMENT_BYTES)
+    except (OSError, ValueError) as exc:
         yield open_failure(source, exc)
         return
-    stream.unread(head)
     if not head.strip():
-        rest = b"" if len(head) < _SNIFF_BYTES else stream.read(MAX_DOCUMENT_BYTES)
         if not rest.strip():
             what = "empty" if not head and not rest else "only whitespace"
             yield failure(source, f"is {what}; give a file with text in it")
@@ -236,26 +305,31 @@ def _read_stream(
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         yield failure(source, "is UTF-16 text; re-encode it as UTF-8")
         return
-    if b"\x00" in head:
+    if kind is None:
+        kind = _sniff(head)
+    # A NUL in one JSON line fails that line (JSON forbids it); a file of NULs is not text.
+    if b"\x00" in head and (kind != "jsonl" or head.count(b"\x00") > len(head) * _MAX_NUL_SHARE):
         yield failure(
             source,
             "contains NUL bytes: binary data or UTF-16, not UTF-8 text; give a UTF-8 text file",
         )
         return
-    if kind is None:
-        kind = _sniff(head)
     if kind == "jsonl":
-        yield from _read_jsonl(stream, source, stem, published)
+        yield from _read_jsonl(stream, source, stem, published, limits)
         return
     if size is not None and size > MAX_DOCUMENT_BYTES:
         yield failure(source, _too_large(size))
         return
-    data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    try:
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        yield open_failure(source, exc)
+        return
     if len(data) > MAX_DOCUMENT_BYTES:
         yield failure(source, _too_large(None))
         return
     if kind == "html":
-        yield _html_document(data, source, stem, published)
+        yield _html_document(data, source, stem, published, limits)
     else:
         yield _text_document(data, source, stem, published)
 
@@ -328,7 +402,9 @@ def _text_document(data: bytes, source: str, stem: str, published: dt.date | Non
     return Document(doc_id=stem, text=text, published=published, source=source)
 
 
-def _html_document(data: bytes, source: str, stem: str, published: dt.date | None) -> Document | ReadFailure:
+def _html_document(
+    data: bytes, source: str, stem: str, published: dt.date | None, limits: Limits
+) -> Document | ReadFailure:
     try:
         html = _decode(data, fallback=_declared_charset(data))
     except ValueError as exc:
@@ -352,10 +428,23 @@ def _html_document(data: bytes, source: str, stem: str, published: dt.date | Non
         doc_id=stem,
         text=text,
         published=published if published is not None else page_date,
-        url=getattr(extracted, "url", None) or None,
-        title=getattr(extracted, "title", None) or None,
+        url=usable_url(getattr(extracted, "url", None), source, limits),
+        title=clean_title(getattr(extracted, "title", None), limits),
         source=source,
     )
+
+
+def usable_url(url: object, source: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """A URL a page or feed gives for itself, or ``None`` when it gives none that can be stored
+    (see :func:`url_problem`): that metadata is the publisher's, so a bad URL is dropped (and
+    logged), not the document."""
+    if not isinstance(url, str) or not url:
+        return None
+    problem = url_problem(url, limits)
+    if problem is not None:
+        log.warning("%s: ignoring the page's URL %s: %s", source, _show(url), problem)
+        return None
+    return url
 
 
 def _parse_date(value: object) -> dt.date | None:
@@ -374,7 +463,7 @@ def _parse_date(value: object) -> dt.date | None:
 
 
 def _read_jsonl(
-    stream: _ByteStream, source: str, stem: str, published: dt.date | None
+    stream: _ByteStream, source: str, stem: str, published: dt.date | None, limits: Limits
 ) -> Iterator[Document | ReadFailure]:
     lineno = 0
     offset = 0  # byte offset of the line's start in the stream
@@ -382,7 +471,7 @@ def _read_jsonl(
     while True:
         try:
             raw = stream.readline(MAX_DOCUMENT_BYTES + 1)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             yield open_failure(source, exc)
             return
         if not raw:
@@ -393,7 +482,11 @@ def _read_jsonl(
         if len(raw) > MAX_DOCUMENT_BYTES and not raw.endswith(b"\n"):
             size = len(raw)
             while True:  # skip the rest of the line without holding it
-                chunk = stream.readline(_SKIP_CHUNK)
+                try:
+                    chunk = stream.readline(_SKIP_CHUNK)
+                except (OSError, ValueError) as exc:
+                    yield open_failure(source, exc)
+                    return
                 size += len(chunk)
                 offset += len(chunk)
                 if not chunk or chunk.endswith(b"\n"):
@@ -401,82 +494,177 @@ def _read_jsonl(
             seen_any = True
             yield failure(source, _too_large(size), line=lineno)
             continue
-        if not raw.strip():
+        if not raw.removeprefix(_BOM).strip():
             continue
         seen_any = True
-        yield _jsonl_document(raw, source, stem, lineno, start, published)
+        yield _jsonl_document(raw, _Line(source, stem, lineno, start), published, limits)
     if not seen_any:
         yield failure(source, "is empty; give a file with text in it")
 
 
+@dataclass(frozen=True)
+class _Line:
+    """Where a JSON line comes from, for its default ``doc_id`` and its failures."""
+
+    source: str
+    stem: str
+    number: int
+    offset: int  # of its first byte in the stream
+
+    def failure(
+        self, reason: str, *, doc_id: str | None = None, cause: BaseException | None = None
+    ) -> ReadFailure:
+        return failure(self.source, reason, line=self.number, doc_id=doc_id, cause=cause)
+
+
+class _BadLine(Exception):
+    """A JSON line refused while it was parsed; the message is the reason."""
+
+
 def _jsonl_document(
-    raw: bytes, source: str, stem: str, lineno: int, offset: int, default_date: dt.date | None
+    raw: bytes, where: _Line, default_date: dt.date | None, limits: Limits
 ) -> Document | ReadFailure:
-    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-        offset += 3
+    offset = where.offset
+    if raw.startswith(_BOM):  # at any line: files joined with cat keep each one's BOM
+        raw = raw[len(_BOM) :]
+        offset += len(_BOM)
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         at = offset + exc.start
-        return failure(
-            source,
+        return where.failure(
             f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {at}); re-encode it as UTF-8",
-            line=lineno,
             cause=exc,
         )
     try:
-        record = json.loads(line.rstrip("\r\n"))
-    except json.JSONDecodeError as exc:
-        return failure(
-            source,
-            f"malformed JSON ({exc.msg} at column {exc.colno}); fix the line or remove it",
-            line=lineno,
-            cause=exc,
-        )
+        record = _parse_line(line.rstrip("\r\n"), limits)
+    except _BadLine as exc:
+        return where.failure(str(exc), cause=exc.__cause__)
     if not isinstance(record, dict):
-        return failure(
-            source,
-            f"expected a JSON object, got {type(record).__name__}; write one object a line",
-            line=lineno,
-        )
-    raw_id = record.get("doc_id")
-    if raw_id is None:
-        doc_id = f"{stem}:{lineno}"
-    elif isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
-        doc_id = str(raw_id)
-    else:
-        return failure(source, f'"doc_id" must be a non-empty string, got {raw_id!r}', line=lineno)
+        return where.failure(f"expected a JSON object, got {_json_type(record)}; write one object a line")
+    return _record_document(record, where, default_date, limits)
+
+
+def _parse_line(line: str, limits: Limits) -> object:
+    """The JSON value of one line; raises :class:`_BadLine` with the reason it is refused."""
+
+    def parse_int(digits: str) -> int:
+        count = len(digits.lstrip("-"))
+        if count > limits.json_digits:
+            raise _BadLine(
+                f"a number of {count:,} digits (at most {limits.json_digits}); "
+                "write long ids and figures as strings"
+            )
+        return int(digits)
+
+    def parse_constant(name: str) -> float:
+        raise _BadLine(f"{name} is not JSON; write null or a string instead")
+
+    too_deep = (
+        f"nested more than {limits.json_depth} levels deep; a report is an object of strings, "
+        "remove the nested data"
+    )
+    try:
+        value = json.loads(line, parse_int=parse_int, parse_constant=parse_constant)
+    except json.JSONDecodeError as exc:
+        raise _BadLine(
+            f"malformed JSON ({exc.msg} at column {exc.colno}); fix the line or remove it"
+        ) from exc
+    except RecursionError as exc:  # deeper than the interpreter's stack allows, wherever that is
+        raise _BadLine(too_deep) from exc
+    # Counting brackets is cheap and bounds the depth: most lines need no walk at all.
+    if line.count("[") + line.count("{") > limits.json_depth and _depth(value) > limits.json_depth:
+        raise _BadLine(too_deep)
+    return value
+
+
+def _depth(value: object) -> int:
+    """How deeply ``value`` nests lists and objects (a scalar is 0), walked without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        children: Iterable[object]
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a parsed value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def _record_document(
+    record: dict[str, Any], where: _Line, default_date: dt.date | None, limits: Limits
+) -> Document | ReadFailure:
+    """The document a parsed line describes, or the first field that is wrong."""
+    doc_id = _doc_id(record.get("doc_id"), where, limits)
+    if isinstance(doc_id, ReadFailure):
+        return doc_id
+
+    def bad(reason: str) -> ReadFailure:
+        return where.failure(reason, doc_id=doc_id)
+
     text = record.get("text")
     if text is None:
-        return failure(
-            source, 'missing "text"; each line needs the document text', line=lineno, doc_id=doc_id
-        )
+        return bad('missing "text"; each line needs the document text')
     if not isinstance(text, str):
-        return failure(
-            source, f'"text" must be a string, got {type(text).__name__}', line=lineno, doc_id=doc_id
-        )
+        return bad(f'"text" must be a string, got {_json_type(text)}')
     if not text.strip():
-        return failure(source, '"text" is empty; give the document text', line=lineno, doc_id=doc_id)
+        return bad('"text" is empty; give the document text')
     value = record.get("published")
     published = _parse_date(value)
-    if value not in (None, "") and published is None:
-        return failure(
-            source, f'invalid "published" date {value!r}; use YYYY-MM-DD', line=lineno, doc_id=doc_id
-        )
-    fields: dict[str, str | None] = {}
-    for name in ("url", "title"):
-        item = record.get(name)
+    if isinstance(value, str) and value.strip() and published is None:
+        return bad(f'invalid "published" date {_show(value)}; use YYYY-MM-DD')
+    if value is not None and not isinstance(value, str):
+        return bad(f'"published" must be a date string (YYYY-MM-DD), got {_json_type(value)}')
+    url, title = record.get("url"), record.get("title")
+    for name, item in (("url", url), ("title", title)):
         if item is not None and not isinstance(item, str):
-            return failure(
-                source, f'"{name}" must be a string, got {type(item).__name__}', line=lineno, doc_id=doc_id
-            )
-        fields[name] = item or None
+            return bad(f'"{name}" must be a string, got {_json_type(item)}')
+    if url and (problem := url_problem(url, limits)) is not None:
+        return bad(f'"url" {_show(url)} is {problem}; fix it or leave "url" out')
     return Document(
         doc_id=doc_id,
         text=text,
         published=published if published is not None else default_date,
-        url=fields["url"],
-        title=fields["title"],
-        source=source,
+        url=url or None,
+        title=clean_title(title, limits),
+        source=where.source,
     )
+
+
+def _doc_id(value: object, where: _Line, limits: Limits) -> str | ReadFailure:
+    """The line's ``doc_id`` (the file's stem and the line number when it has none)."""
+    if value is None:
+        return f"{where.stem}:{where.number}"
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return where.failure(f'"doc_id" must be a string or an integer, got {_json_type(value)}')
+    doc_id = str(value)
+    if not doc_id.strip():
+        return where.failure('"doc_id" is empty; give each line a name, or leave "doc_id" out')
+    size = len(doc_id.encode("utf-8", "surrogatepass"))
+    if size > limits.id_bytes:
+        return where.failure(
+            f'"doc_id" is longer than {limits.id_bytes:,} bytes ({size:,}); give a short name'
+        )
+    if _UNPRINTABLE.search(doc_id):
+        return where.failure(
+            f'"doc_id" {_show(doc_id)} has control characters or line breaks; give a printable name'
+        )
+    return doc_id

@@ -34,6 +34,25 @@ class Limits:
     #: Seconds one fetch may take from connecting to the last byte of the body, redirects
     #: included: a server that trickles headers or body cannot hold a run longer.
     fetch_seconds: float = 20.0
+    #: Redirects one fetch follows (each hop's address checked): browsers stop near 20, and a
+    #: news page that needs more than a few is a loop.
+    fetch_redirects: int = 10
+    #: Bytes of a document's ``doc_id``. It is a unique key: PostgreSQL's index refuses a key
+    #: over 2,704 bytes, and ids are names (a file's stem, a gold file's "EN-0042").
+    id_bytes: int = 1_000
+    #: Bytes of a document's URL, also a unique key; 2,048 is the sitemap protocol's bound,
+    #: which crawlers and browsers treat as the longest sane address.
+    url_bytes: int = 2_048
+    #: Characters of a title kept (longer ones are cut): a headline is under 200, and a title
+    #: of megabytes is a page's text in the wrong field.
+    title_chars: int = 1_000
+    #: Levels of nesting in a JSON line. A report is 2-5 deep; Python's parser gives up
+    #: somewhere near 1,000 depending on the stack in use, so a fixed bound answers the same
+    #: wherever the reader runs.
+    json_depth: int = 64
+    #: Digits of an integer in a JSON line. Python refuses more than 4,300 (and, where that
+    #: check is lifted, takes time quadratic in the digits); no id or figure needs 100.
+    json_digits: int = 100
 
 
 DEFAULT_LIMITS = Limits()

@@ -38,18 +38,27 @@ import hashlib
 import logging
 import os
 import re
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 from urllib.parse import urldefrag, urljoin
 
-from incidex import __version__
-from incidex.reader import ReadFailure, failure, open_failure, read_sources
+from incidex.fetch import (
+    ANY_ADDRESS,
+    PUBLIC_ONLY,
+    UNTYPED_MEDIA,
+    USER_AGENT,
+    XML_MEDIA,
+    Fetcher,
+    Response,
+    megabytes,
+)
+from incidex.reader import ReadFailure, clean_title, failure, open_failure, read_sources, usable_url
 from incidex.records import Document
+from incidex.settings import DEFAULT_LIMITS, Limits
+from incidex.text import safe_text
 
 if TYPE_CHECKING:
     import httpx
@@ -64,12 +73,6 @@ FOLDER_EXTENSIONS = frozenset({".txt", ".html", ".htm", ".jsonl", ".ndjson", ".x
 FEED_EXTENSIONS = frozenset({".xml", ".rss", ".atom"})
 #: Files the reader reads without sniffing for a feed.
 _READER_EXTENSIONS = frozenset({".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson"})
-#: Sent with every request.
-USER_AGENT = f"incidex/{__version__} (+https://example.invalid/incidex)"
-_ACCEPT = (
-    "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
-    "application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.1"
-)
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _SNIFF_BYTES = 4096
@@ -88,9 +91,7 @@ _RSS1 = ("{http://purl.org/rss/1.0/}", "{http://my.netscape.com/rdf/simple/0.9/}
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 _FEED_MEDIA = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
-_XML_MEDIA = frozenset({"application/xml", "text/xml"})
 _HTML_MEDIA = frozenset({"text/html", "application/xhtml+xml"})
-_UNTYPED_MEDIA = frozenset({"", "application/octet-stream", "binary/octet-stream"})
 
 
 def iter_sources(
@@ -98,21 +99,25 @@ def iter_sources(
     *,
     published: dt.date | None = None,
     client: httpx.Client | None = None,
-    max_bytes: int = 10_000_000,
-    timeout: float = 20.0,
+    limits: Limits = DEFAULT_LIMITS,
+    allow_private_urls: bool = False,
     follow_links: bool = False,
     stdin: TextIO | BinaryIO | None = None,
 ) -> Iterator[Document | ReadFailure]:
     """Documents from each source in turn, or a :class:`ReadFailure` for each that failed.
 
-    ``client`` is the httpx client for URLs (default: one made on the first URL and closed at
-    the end); redirects, ``timeout`` (seconds, for connecting, for each read, and for the whole
-    download) and the User-Agent are set on each request. ``max_bytes`` bounds each download
-    (as decoded) and each local feed file. ``follow_links`` fetches each feed item's page and
-    takes the article's text from it (the item's own text is kept if the page fails).
+    URLs are fetched by :class:`incidex.fetch.Fetcher`: public addresses only (after DNS, on
+    every redirect hop) unless ``allow_private_urls``, within ``limits.fetch_seconds`` from
+    connecting to the last byte and ``limits.fetch_bytes`` (which also bounds each local feed
+    file). ``client`` is an httpx client to fetch with instead of incidex's own guarded one
+    (made on the first URL and closed at the end); its transport decides where requests go,
+    so only hosts written as addresses are checked (see :mod:`incidex.fetch`).
+    ``follow_links`` fetches each feed item's page and takes the article's text from it (the
+    item's own text is kept if the page fails).
     """
-    fetcher = _Fetcher(client, max_bytes=max_bytes, timeout=timeout)
-    options = _Options(published=published, follow_links=follow_links, max_bytes=max_bytes)
+    guard = ANY_ADDRESS if allow_private_urls else PUBLIC_ONLY
+    fetcher = Fetcher(client, limits=limits, guard=guard)
+    options = _Options(published=published, follow_links=follow_links, max_bytes=limits.fetch_bytes)
     try:
         for source in sources:
             if source == "-":
@@ -136,20 +141,11 @@ def _short_id(prefix: str, key: str) -> str:
     return prefix + hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def _megabytes(size: int) -> str:
-    """``size`` bytes for people: "12.5 MB", "20 kB", "512 bytes"."""
-    if size >= 1_000_000:
-        return f"{size / 1_000_000:.1f} MB"
-    if size >= 1000:
-        return f"{size / 1000:.0f} kB"
-    return f"{size} bytes"
-
-
 # --------------------------------------------------------------------------------------------
 # Local files and folders
 
 
-def _read_local(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
+def _read_local(source: str, fetcher: Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
     path = Path(source)
     if path.is_dir():
         yield from _read_folder(source, fetcher, options)
@@ -157,7 +153,7 @@ def _read_local(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[D
         yield from _read_file(source, fetcher, options)
 
 
-def _read_folder(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
+def _read_folder(source: str, fetcher: Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
     found: list[tuple[tuple[str, ...], str]] = []
     errors: list[OSError] = []
     for folder, subfolders, files in os.walk(source, onerror=errors.append):
@@ -179,7 +175,7 @@ def _read_folder(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[
         yield from _read_file(file, fetcher, options)
 
 
-def _read_file(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
+def _read_file(source: str, fetcher: Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
     path = Path(source)
     suffix = path.suffix.lower()
     if suffix in FEED_EXTENSIONS or (
@@ -198,7 +194,7 @@ def _file_is_feed(path: Path) -> bool:
         return False  # the reader names the problem
 
 
-def _read_feed_file(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
+def _read_feed_file(source: str, fetcher: Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
     path = Path(source)
     if path.exists() and not path.is_file():
         yield failure(source, "is not a regular file; give a feed file, a folder, or a URL")
@@ -212,7 +208,7 @@ def _read_feed_file(source: str, fetcher: _Fetcher, options: _Options) -> Iterat
     if len(data) > options.max_bytes:
         yield failure(
             source,
-            f"larger than the {_megabytes(options.max_bytes)} limit for a feed; split it or raise max_bytes",
+            f"larger than the {megabytes(options.max_bytes)} limit for a feed; split it or raise Limits.fetch_bytes",
         )
         return
     yield from _feed_documents(data, source, None, fetcher, options)
@@ -222,145 +218,7 @@ def _read_feed_file(source: str, fetcher: _Fetcher, options: _Options) -> Iterat
 # HTTP
 
 
-@dataclass(frozen=True)
-class _Response:
-    url: str  # after redirects
-    content: bytes
-    media: str  # the Content-Type's media type, lower case; "" if none
-    charset: str | None
-
-
-class _Fetcher:
-    """GETs URLs with limits; makes (and closes) its own client unless it was given one."""
-
-    def __init__(self, client: httpx.Client | None, *, max_bytes: int, timeout: float):
-        self._client = client
-        self._owned = False
-        self.max_bytes = max_bytes
-        self.timeout = timeout
-
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            import httpx
-
-            self._client = httpx.Client(headers={"User-Agent": USER_AGENT})
-            self._owned = True
-        return self._client
-
-    def close(self) -> None:
-        if self._owned and self._client is not None:
-            self._client.close()
-            self._client = None
-            self._owned = False
-
-    def get(self, url: str) -> _Response | ReadFailure:
-        """The response to a GET of ``url``, or a failure (source ``url``) saying what to do."""
-        import httpx
-
-        client = self.client()
-        headers = {"Accept": _ACCEPT}
-        if client.headers.get("User-Agent", "").startswith("python-httpx/"):
-            headers["User-Agent"] = USER_AGENT
-        deadline = time.monotonic() + self.timeout
-        try:
-            with client.stream(
-                "GET", url, headers=headers, timeout=self.timeout, follow_redirects=True
-            ) as response:
-                if not response.is_success:
-                    return failure(url, _status_reason(response.status_code, response.reason_phrase))
-                media, charset = _content_type(response.headers.get("Content-Type", ""))
-                if not _textual(media):
-                    return failure(
-                        url,
-                        f"not a web page or feed (Content-Type {media}); give the URL of an HTML page, "
-                        "an RSS or Atom feed, or plain text",
-                    )
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > self.max_bytes:
-                    return failure(url, self._too_large(int(declared)))
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        return failure(url, self._too_large(None))
-                    if time.monotonic() > deadline:
-                        return failure(url, self._timed_out("downloading the page"))
-                    chunks.append(chunk)
-                final = str(response.url)
-        except httpx.TimeoutException as exc:
-            stage = {
-                httpx.ConnectTimeout: "connecting",
-                httpx.ReadTimeout: "waiting for the server",
-                httpx.WriteTimeout: "sending the request",
-                httpx.PoolTimeout: "waiting for a free connection",
-            }.get(type(exc), "waiting")
-            return failure(url, self._timed_out(stage), cause=exc)
-        except httpx.TooManyRedirects as exc:
-            return failure(
-                url, "too many redirects (a redirect loop?); open it in a browser to check", cause=exc
-            )
-        except httpx.ConnectError as exc:
-            return failure(
-                url,
-                f"cannot connect to the server ({exc}); check the host name in the URL and the network connection",
-                cause=exc,
-            )
-        except httpx.DecodingError as exc:
-            return failure(
-                url, f"cannot decode the response ({exc}); the server sent corrupt compressed data", cause=exc
-            )
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            return failure(url, f"not a valid http(s) URL ({exc}); check the URL", cause=exc)
-        except httpx.HTTPError as exc:
-            return failure(
-                url, f"the download failed ({exc or type(exc).__name__}); try again later", cause=exc
-            )
-        return _Response(url=final, content=b"".join(chunks), media=media, charset=charset)
-
-    def _too_large(self, size: int | None) -> str:
-        got = f" ({_megabytes(size)})" if size is not None else ""
-        return (
-            f"larger than the {_megabytes(self.max_bytes)} download limit{got}; "
-            "save the article's text to a file, or raise max_bytes"
-        )
-
-    def _timed_out(self, stage: str) -> str:
-        return f"timed out after {self.timeout:g} s {stage}; try again later, or raise the timeout"
-
-
-def _status_reason(status: int, phrase: str) -> str:
-    http = f"HTTP {status} {phrase}".rstrip()
-    if status in (404, 410):
-        return f"{http}: the page does not exist; check the URL"
-    if status in (401, 403):
-        return f"{http}: the server refused access (login needed, or crawlers blocked); save the page from a browser and give the file"
-    if status == 429:
-        return f"{http}: rate limited by the server; wait and try again later"
-    if status >= 500:
-        return f"{http}: the server failed; try again later"
-    if 300 <= status < 400:
-        return f"{http}: a redirect without a usable Location; open the URL in a browser to find the page"
-    return f"{http}: the server did not return the page; check the URL"
-
-
-def _content_type(value: str) -> tuple[str, str | None]:
-    media, _, params = value.partition(";")
-    charset = None
-    for param in params.split(";"):
-        name, _, val = param.partition("=")
-        if name.strip().lower() == "charset" and val.strip():
-            charset = val.strip().strip("\"'")
-    return media.strip().lower(), charset
-
-
-def _textual(media: str) -> bool:
-    return (
-        media in _UNTYPED_MEDIA or media.startswith("text/") or media in _XML_MEDIA or media.endswith("+xml")
-    )
-
-
-def _read_url(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
+def _read_url(source: str, fetcher: Fetcher, options: _Options) -> Iterator[Document | ReadFailure]:
     if not source.lower().startswith(("http://", "https://")):
         yield failure(source, "unsupported URL scheme; give an http:// or https:// URL, or a local path")
         return
@@ -375,12 +233,12 @@ def _read_url(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[Doc
         yield failure(source, "the response is binary data, not text; give the URL of a web page or feed")
     elif _sniff_feed(head) or media in _FEED_MEDIA:
         yield from _feed_documents(response.content, source, response.url, fetcher, options)
-    elif (media.startswith("text/") and media not in _HTML_MEDIA | _XML_MEDIA) or (
-        media in _UNTYPED_MEDIA and not markup
+    elif (media.startswith("text/") and media not in _HTML_MEDIA | XML_MEDIA) or (
+        media in UNTYPED_MEDIA and not markup
     ):
         yield _text_document(response, source, options.published)
     elif (
-        (media in _XML_MEDIA or media.endswith("+xml"))
+        (media in XML_MEDIA or media.endswith("+xml"))
         and media not in _HTML_MEDIA
         and not _HTML_ROOT.search(head)
     ):
@@ -391,7 +249,7 @@ def _read_url(source: str, fetcher: _Fetcher, options: _Options) -> Iterator[Doc
         yield _page_document(response, source, options.published)
 
 
-def _decode(response: _Response) -> str:
+def _decode(response: Response) -> str:
     for encoding in (response.charset, "utf-8"):
         if encoding:
             try:
@@ -404,7 +262,7 @@ def _decode(response: _Response) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _text_document(response: _Response, source: str, published: dt.date | None) -> Document | ReadFailure:
+def _text_document(response: Response, source: str, published: dt.date | None) -> Document | ReadFailure:
     text = _decode(response)
     if not text.strip():
         return failure(source, "the page is empty; check the URL")
@@ -412,7 +270,7 @@ def _text_document(response: _Response, source: str, published: dt.date | None) 
         doc_id=_short_id("web:", urldefrag(response.url).url),
         text=text,
         published=published,
-        url=response.url,
+        url=usable_url(response.url, source),
         source=source,
     )
 
@@ -424,7 +282,7 @@ class _Article:
     date: dt.date | None
 
 
-def _extract_article(response: _Response, source: str) -> _Article | ReadFailure:
+def _extract_article(response: Response, source: str) -> _Article | ReadFailure:
     """The article in an HTML response, taken out with trafilatura as the reader does."""
     import trafilatura  # heavy: imported on first web page
 
@@ -451,12 +309,12 @@ def _extract_article(response: _Response, source: str) -> _Article | ReadFailure
         )
     return _Article(
         text=text,
-        title=getattr(extracted, "title", None) or None,
+        title=clean_title(getattr(extracted, "title", None)),
         date=_parse_date(getattr(extracted, "date", None)),
     )
 
 
-def _page_document(response: _Response, source: str, published: dt.date | None) -> Document | ReadFailure:
+def _page_document(response: Response, source: str, published: dt.date | None) -> Document | ReadFailure:
     article = _extract_article(response, source)
     if isinstance(article, ReadFailure):
         return article
@@ -464,7 +322,7 @@ def _page_document(response: _Response, source: str, published: dt.date | None) 
         doc_id=_short_id("web:", urldefrag(response.url).url),
         text=article.text,
         published=published if published is not None else article.date,
-        url=response.url,
+        url=usable_url(response.url, source),
         title=article.title,
         source=source,
     )
@@ -494,7 +352,7 @@ class _Item:
 
 
 def _feed_documents(
-    data: bytes, source: str, base: str | None, fetcher: _Fetcher, options: _Options
+    data: bytes, source: str, base: str | None, fetcher: Fetcher, options: _Options
 ) -> Iterator[Document | ReadFailure]:
     items = _parse_feed(data, source, base)
     if isinstance(items, ReadFailure):
@@ -591,8 +449,9 @@ def _rss_item(item: ET.Element, base: str | None, source: str, *, ns: str = "") 
         if html:
             break
     text = _html_to_text(html)
-    title = _one_line(_html_to_text(_text_of(item.find(ns + "title")))) or None
-    return _Item(_identity(guid, link, title, date, text, source), link, title, date, text)
+    title = clean_title(_html_to_text(_text_of(item.find(ns + "title"))))
+    identity = _identity(guid, link, title, date, text, source)
+    return _Item(identity, usable_url(link, source), title, date, text)
 
 
 def _atom_link(element: ET.Element, base: str | None) -> str | None:
@@ -623,8 +482,9 @@ def _atom_item(entry: ET.Element, base: str | None, source: str) -> _Item:
         text = _atom_text(content)
     if not text:
         text = _atom_text(entry.find(_ATOM + "summary"))
-    title = _one_line(_atom_text(entry.find(_ATOM + "title"))) or None
-    return _Item(_identity(guid, link, title, date, text, source), link, title, date, text)
+    title = clean_title(_atom_text(entry.find(_ATOM + "title")))
+    identity = _identity(guid, link, title, date, text, source)
+    return _Item(identity, usable_url(link, source), title, date, text)
 
 
 def _atom_text(element: ET.Element | None) -> str:
@@ -661,7 +521,7 @@ def _identity(
 _URL_OR_URN = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|urn:|tag:)\S", re.IGNORECASE)
 
 
-def _item_document(item: _Item, source: str, fetcher: _Fetcher, options: _Options) -> Document | ReadFailure:
+def _item_document(item: _Item, source: str, fetcher: Fetcher, options: _Options) -> Document | ReadFailure:
     doc_id = _short_id("feed:", item.identity)
     text, title, date, url = item.text, item.title, item.date, item.link
     if options.follow_links and item.link and item.link.lower().startswith(("http://", "https://")):
@@ -688,7 +548,7 @@ def _item_document(item: _Item, source: str, fetcher: _Fetcher, options: _Option
     )
 
 
-def _follow(link: str, fetcher: _Fetcher) -> tuple[_Article, str] | ReadFailure:
+def _follow(link: str, fetcher: Fetcher) -> tuple[_Article, str] | ReadFailure:
     response = fetcher.get(link)
     if isinstance(response, ReadFailure):
         return response
@@ -723,10 +583,6 @@ def _parse_date(value: object) -> dt.date | None:
         return None
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 # Word lists read better than one string a line. noqa SIM905: split() of a literal is deliberate.
 _BLOCK_TAGS = frozenset(
     "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "  # noqa: SIM905
@@ -735,48 +591,39 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset("script style noscript template iframe object svg math head select".split())  # noqa: SIM905
 
 
-class _TextParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[list[str]] = [[]]
-        self.skipping = 0
-
-    @staticmethod
-    def _name(tag: str) -> str:
-        return tag.rpartition(":")[2].lower()  # "html:p" from serialised XHTML is "p"
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        name = self._name(tag)
-        if name in _SKIP_TAGS:
-            self.skipping += 1
-        elif name in _BLOCK_TAGS:
-            self.lines.append([])
-        elif name == "img" and not self.skipping:
-            self.lines[-1].append(" ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self._name(tag) in _BLOCK_TAGS:
-            self.lines.append([])
-
-    def handle_endtag(self, tag: str) -> None:
-        name = self._name(tag)
-        if name in _SKIP_TAGS:
-            self.skipping = max(0, self.skipping - 1)
-        elif name in _BLOCK_TAGS:
-            self.lines.append([])
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.lines[-1].append(data)
-
-
 def _html_to_text(html: str) -> str:
     """The text of an HTML fragment: one line a block (paragraph, heading, list item, ``<br>``),
     spaces collapsed, scripts and styles dropped, entities decoded."""
     if "<" not in html and "&" not in html:
         return "\n".join(line for line in (" ".join(ln.split()) for ln in html.splitlines()) if line)
-    parser = _TextParser()
-    parser.feed(html)
-    parser.close()
-    lines = (" ".join("".join(parts).split()) for parts in parser.lines)
-    return "\n".join(line for line in lines if line)
+    from lxml import etree  # trafilatura's parser, already installed; imported on first use
+
+    # libxml2's HTML parser, not html.parser: that one rescans to the end of the input at every
+    # unclosed tag or comment ("<a <a <a ...": 17 s for 24 kB), libxml2 reads any input in
+    # linear time and stops at 256 levels of nesting. Bytes, so an encoding declaration in
+    # the fragment is harmless; NULs and lone surrogates are made U+FFFD first.
+    parser = etree.HTMLParser(encoding="utf-8", no_network=True)
+    root = etree.fromstring(safe_text(html).encode("utf-8"), parser)
+    if root is None:  # nothing but whitespace or comments
+        return ""
+    lines: list[list[str]] = [[]]
+    walk = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walk:
+        tag = element.tag
+        name = tag.rpartition(":")[2].lower() if isinstance(tag, str) else ""  # "html:p" is "p"
+        if event == "start":
+            if not isinstance(tag, str) or name in _SKIP_TAGS:  # comments, scripts, styles
+                walk.skip_subtree()
+                continue
+            if name in _BLOCK_TAGS:
+                lines.append([])
+            elif name == "img":
+                lines[-1].append(" ")
+            lines[-1].append(element.text or "")
+        else:
+            if name in _BLOCK_TAGS:
+                lines.append([])
+            if element is not root:
+                lines[-1].append(element.tail or "")
+    text = (" ".join("".join(parts).split()) for parts in lines)
+    return "\n".join(line for line in text if line)

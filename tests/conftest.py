@@ -1,4 +1,5 @@
-"""Shared fixtures: the evaluation folder next to the repository, and clean logging for CLI runs.
+"""Shared fixtures: the evaluation folder next to the repository, clean logging for CLI runs,
+and a check that the session leaves no process behind.
 
 The spaCy model, gazetteer and lexicons are cached by incidex itself (loaded once per
 process on first use), so tests simply call the library; nothing here reloads them.
@@ -7,12 +8,46 @@ process on first use), so tests simply call the library; nothing here reloads th
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))
+import procs  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
+#: Processes of this one's own that end with it (multiprocessing starts them once, for good).
+OWN_HELPERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+#: Seconds a process left by a test gets to end by itself (a worker notices its parent's end
+#: within a moment; generous for a loaded machine).
+GRACE_S = 15.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind() -> Iterator[None]:
+    """Fail the session when a test leaves a process running: an ingest's worker outliving a
+    killed ingest, a server not stopped. Processes the tests start stay in this process
+    group, reparented or not; those found are reported and then killed."""
+    before = {p.pid for p in procs.group_members()}
+    yield
+    me = os.getpid()
+    new = [
+        p
+        for p in procs.group_members()
+        if p.pid not in before and not (p.ppid == me and any(h in p.cmdline for h in OWN_HELPERS))
+    ]
+    left = procs.wait_gone((p.pid for p in new), GRACE_S)
+    for p in left:
+        os.kill(p.pid, signal.SIGKILL)
+    if left:
+        listed = "; ".join(f"{p.pid} (parent {p.ppid}): {p.cmdline[:200]}" for p in left)
+        pytest.fail(f"the tests left {len(left)} processes running, killed now: {listed}")
+
+
 #: ``shared/eval`` beside the repository: gold files and the reference scorer, when present.
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 

@@ -305,9 +305,9 @@ def test_marking_not_an_incident_and_refusing_unknown_fields(writable: tuple[Tes
     uid = inc["incident_id"]
     body = client.patch(f"/incidents/{uid}", json={"fields": {"not_incident": True}}, headers=auth).json()
     assert body["not_incident"] is True and body["reviewed"] == {"not_incident": True}
-    err = _error(client.patch(f"/incidents/{uid}", json={"fields": {"evidence": []}}, headers=auth), 400)
-    assert "cannot correct ['evidence']" in err["message"]
-    _error(client.patch(f"/incidents/{uid}", json={"fields": {"not_incident": "yes"}}, headers=auth), 400)
+    err = _error(client.patch(f"/incidents/{uid}", json={"fields": {"evidence": []}}, headers=auth), 422)
+    assert "fields.evidence: not a field" in err["message"]
+    _error(client.patch(f"/incidents/{uid}", json={"fields": {"not_incident": "yes"}}, headers=auth), 422)
     _error(client.patch("/incidents/inc_000000000000", json={"fields": {"place": "X"}}, headers=auth), 404)
     assert len(client.get(f"/incidents/{uid}").json()["reviews"]) == 1
     # Left out of lists (and so of the map and exports) unless asked for.
@@ -407,3 +407,255 @@ def test_a_server_failure_keeps_the_error_shape(tmp_path: Path, monkeypatch: pyt
     with TestClient(create_app(str(tmp_path / "b.db")), raise_server_exceptions=False) as c:
         err = _error(c.get("/incidents"), 500)
         assert err["code"] == "server_error" and "disk on fire" not in err["message"]
+
+
+# -- hardening (issue 9): limits, auth before the body, hosts, feeds, errors, schema --------------
+
+
+def _scope(method: str, path: str, headers: dict[str, str]) -> dict:  # type: ignore[type-arg]
+    """An HTTP request's ASGI scope, for driving the app by hand."""
+    return {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 5000), "server": ("testserver", 80), "state": {},
+    }  # fmt: skip
+
+
+def _drive(app: object, scope: dict, chunks: int) -> tuple[int, int]:  # type: ignore[type-arg]
+    """Send a body of ``chunks`` 64 KiB chunks; returns (status answered, chunks the app read)."""
+    import asyncio
+
+    read = 0
+    answer: list[int] = []
+
+    async def receive() -> dict:  # type: ignore[type-arg]
+        nonlocal read
+        read += 1
+        return {"type": "http.request", "body": b"x" * 65536, "more_body": read < chunks}
+
+    async def send(message: dict) -> None:  # type: ignore[type-arg]
+        if message["type"] == "http.response.start":
+            answer.append(message["status"])
+
+    asyncio.run(app(scope, receive, send))  # type: ignore[operator]
+    return answer[0], read
+
+
+def test_an_anonymous_write_is_refused_before_its_body_is_read(writable: tuple[TestClient, str]) -> None:
+    client, token = writable
+    headers = {"host": "testserver", "content-type": "application/json", "transfer-encoding": "chunked"}
+    for path, method in (("/documents", "POST"), ("/incidents/inc_000000000000", "PATCH")):
+        status, read = _drive(client.app, _scope(method, path, headers), chunks=50)
+        assert (status, read) == (401, 0), (path, status, read)
+    # with a token the body is read, up to the limit and no further (4 MB = 62 chunks)
+    status, read = _drive(
+        client.app, _scope("POST", "/documents", headers | {"authorization": f"Bearer {token}"}), 1000
+    )
+    assert status == 413 and read == 62
+
+
+def test_request_bodies_are_limited(tmp_path: Path) -> None:
+    from incidex.settings import Limits
+
+    db = tmp_path / "limit.db"
+    with open_store(db) as store:
+        token = store.create_token("desk")
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with TestClient(create_app(str(db), limits=Limits(request_bytes=1000))) as c:
+        big = json.dumps({"text": "Gunmen killed three people in Kano. " * 100}).encode()
+        err = _error(c.post("/documents", content=big, headers=auth), 413)  # said by Content-Length
+        assert err["code"] == "too_large" and "1,000 bytes" in err["message"]
+        chunked = _error(c.post("/documents", content=iter([big[:600], big[600:]]), headers=auth), 413)
+        assert chunked["code"] == "too_large"
+        _error(c.post("/documents", content=big), 413)  # the size is refused before the token is looked at
+        assert c.get("/incidents").json()["items"] == []
+
+
+def test_errors_name_neither_the_database_nor_the_driver(writable: tuple[TestClient, str]) -> None:
+    import sqlite3
+
+    client, token = writable
+    db = client.app.state.store.url.removeprefix("sqlite:///")  # type: ignore[attr-defined]
+    for resp in (client.get("/documents/424242"), client.get("/incidents/inc_000000000000")):
+        err = _error(resp, 404)
+        assert db not in err["message"] and "sqlite" not in err["message"]
+    assert (
+        client.post("/documents", json=NEW_REPORT, headers={"Authorization": f"Bearer {token}"}).status_code
+        == 201
+    )
+    [inc] = client.get("/incidents").json()["items"]
+    with sqlite3.connect(db) as conn:  # a database broken under the server
+        conn.execute("DROP TABLE reviews")
+    err = _error(client.get(f"/incidents/{inc['incident_id']}"), 500)
+    assert (
+        "reviews" not in err["message"]
+        and db not in err["message"]
+        and "sqlite" not in err["message"].lower()
+    )
+
+
+def test_hosts_outside_the_allow_list_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from incidex.api import default_allowed_hosts, serve
+
+    assert default_allowed_hosts("127.0.0.1") == ["localhost", "127.0.0.1", "::1"]
+    assert default_allowed_hosts("127.0.0.2") == ["localhost", "127.0.0.1", "::1", "127.0.0.2"]
+    assert default_allowed_hosts("::1") == ["localhost", "127.0.0.1", "::1"]
+    assert default_allowed_hosts("localhost") == ["localhost", "127.0.0.1", "::1"]
+    assert default_allowed_hosts("0.0.0.0") is None  # exposed on purpose: any name, unless told
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    db = str(tmp_path / "hosts.db")
+    serve(db, "127.0.0.1", 8000)  # the default on loopback: loopback names only
+    serve(db, "0.0.0.0", 8000, allowed_hosts=["incidex.example.org", "*.desk.example"])
+    loopback, named = served
+    with TestClient(loopback, base_url="http://127.0.0.1:8000") as c:  # type: ignore[arg-type]
+        assert c.get("/incidents").status_code == 200
+        assert c.get("/incidents", headers={"Host": "localhost:8000"}).status_code == 200
+        assert c.get("/incidents", headers={"Host": "[::1]:8000"}).status_code == 200
+        # a page at rebind.example whose name now points at 127.0.0.1
+        err = _error(c.get("/incidents", headers={"Host": "rebind.example:8000"}), 400)
+        assert "rebind.example" in err["message"] and "--allowed-hosts" in err["message"]
+        _error(c.get("/", headers={"Host": "rebind.example"}), 400)
+    with TestClient(named, base_url="http://incidex.example.org") as c:  # type: ignore[arg-type]
+        assert c.get("/incidents").status_code == 200
+        assert c.get("/incidents", headers={"Host": "a.desk.example"}).status_code == 200
+        _error(c.get("/incidents", headers={"Host": "127.0.0.1:8000"}), 400)
+
+
+def test_cli_serve_passes_allowed_hosts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import incidex.api
+    from incidex.cli import main
+
+    calls: list[dict] = []  # type: ignore[type-arg]
+    monkeypatch.setattr(incidex.api, "serve", lambda *a, **kw: calls.append(kw))
+    assert main(["serve", "--db", str(tmp_path / "s.db"), "--allowed-hosts", "a.example,b.example"]) == 0
+    assert main(["serve", "--db", str(tmp_path / "s.db")]) == 0
+    assert [c["allowed_hosts"] for c in calls] == [["a.example", "b.example"], None]
+
+
+FEED_OF_ONE = """<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Police post attacked</title><link>https://news.example.com/bauchi</link>
+<description>Militants stormed a police post in Bauchi on Sunday, killing three officers.</description>
+</item></channel></rss>"""
+
+
+def test_a_feed_of_one_item_is_refused_as_a_feed(tmp_path: Path) -> None:
+    import httpx
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=FEED_OF_ONE, headers={"content-type": "application/rss+xml"})
+
+    db = tmp_path / "feed.db"
+    with open_store(db) as store:
+        token = store.create_token("desk")
+    with (
+        httpx.Client(transport=httpx.MockTransport(answer)) as http,
+        TestClient(create_app(str(db), http_client=http)) as c,
+    ):
+        resp = c.post(
+            "/documents",
+            json={"url": "https://news.example.com/feed.xml"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        err = _error(resp, 400)
+        assert "is a feed, not one report" in err["message"] and "incidex ingest" in err["message"]
+        assert c.get("/incidents").json()["items"] == []
+
+
+def test_the_schema_documents_errors_and_correctable_fields(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    expected = {
+        ("get", "/incidents"): {"400", "401", "413", "422"},
+        ("get", "/incidents/{incident_id}"): {"400", "401", "404", "413", "422"},
+        ("get", "/documents/{document_id}"): {"400", "401", "404", "413", "422"},
+        ("patch", "/incidents/{incident_id}"): {"400", "401", "404", "413", "422"},
+        ("post", "/incidents/{incident_id}/split"): {"400", "401", "404", "413", "422"},
+        ("post", "/incidents/{incident_id}/merge"): {"400", "401", "404", "413", "422"},
+        ("post", "/documents"): {"400", "401", "409", "413", "422"},
+    }
+    for (method, path), statuses in expected.items():
+        responses = schema["paths"][path][method]["responses"]
+        assert statuses <= set(responses), (method, path, sorted(responses))
+        for s in statuses:
+            ref = responses[s]["content"]["application/json"]["schema"]["$ref"]
+            assert ref.endswith("/ErrorBody"), (method, path, s)
+    fields = schema["components"]["schemas"]["Corrections"]
+    assert fields["additionalProperties"] is False
+    props = fields["properties"]
+    assert set(props) == {
+        "event_type", "sub_event_type", "date", "place", "admin1", "country", "latitude", "longitude",
+        "killed", "wounded", "perpetrator", "claimed", "target_type", "weapon", "not_incident",
+    }  # fmt: skip
+    assert props["latitude"]["anyOf"][0] == {"type": "number", "minimum": -90, "maximum": 90}
+    assert "Armed clash" in props["sub_event_type"]["anyOf"][0]["enum"]
+    assert (
+        props["weapon"]["enum"] == sorted(props["weapon"]["enum"]) and "firearms" in props["weapon"]["enum"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "names"),
+    [
+        ({"claimed": "yes"}, "fields.claimed"),
+        ({"latitude": 1000}, "fields.latitude"),
+        ({"longitude": -181}, "fields.longitude"),
+        ({"target_type": ["police"]}, "fields.target_type"),
+        ({"target_type": "pets"}, "fields.target_type: not a target type"),
+        ({"weapon": "harsh words"}, "fields.weapon: not a weapon type"),
+        ({"event_type": "Parties"}, "fields.event_type: not an ACLED event type"),
+        ({"sub_event_type": "Skirmish"}, "fields.sub_event_type"),
+        ({"event_type": "Riots", "sub_event_type": "Grenade"}, "does not belong to event type 'Riots'"),
+        ({"country": "Nigeria"}, "fields.country: not an ISO 3166-1 alpha-2"),
+        ({"country": "ng"}, "fields.country"),
+        ({"date": "2024-13-01"}, "fields.date"),
+        ({"date": "1066-10-14"}, "fields.date: must lie between"),
+        ({"place": "x" * 400_000}, "fields.place: String should have at most 300 characters"),
+        ({"perpetrator": "Boko\x00Haram"}, "fields.perpetrator: holds a control character"),
+        ({"killed": "many"}, "fields.killed"),
+        ({"killed": {"low": 3, "high": 1}}, "fields.killed: low 3 is above high 1"),
+        ({"wounded": {"low": 1, "worst": 9}}, "fields.wounded.worst"),
+        ({"not_incident": None}, "fields.not_incident"),
+        ({"evidence": []}, "fields.evidence: not a field"),
+        ({}, "fields: give at least one field"),
+    ],
+)
+def test_corrections_are_typed_and_range_checked(
+    writable: tuple[TestClient, str],
+    fields: dict,
+    names: str,  # type: ignore[type-arg]
+) -> None:
+    client, token = writable
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.post("/documents", json=NEW_REPORT, headers=auth).status_code == 201
+    [inc] = client.get("/incidents").json()["items"]
+    err = _error(client.patch(f"/incidents/{inc['incident_id']}", json={"fields": fields}, headers=auth), 422)
+    assert names in err["message"]
+    assert client.get(f"/incidents/{inc['incident_id']}").json()["reviews"] == []
+
+
+def test_a_nan_stored_by_an_older_version_cannot_break_reads(writable: tuple[TestClient, str]) -> None:
+    import re
+    import sqlite3
+
+    client, token = writable
+    assert (
+        client.post("/documents", json=NEW_REPORT, headers={"Authorization": f"Bearer {token}"}).status_code
+        == 201
+    )
+    db = client.app.state.store.url.removeprefix("sqlite:///")  # type: ignore[attr-defined]
+    with sqlite3.connect(db) as conn:  # what incidex before issue 9 committed for {"latitude": NaN}
+        [(fields,)] = conn.execute("SELECT fields FROM incidents").fetchall()
+        conn.execute(
+            "UPDATE incidents SET fields = ?", (re.sub(r'"latitude": [^,]+', '"latitude": NaN', fields),)
+        )
+
+    def strict(text: str) -> object:
+        return json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in a JSON answer"))
+
+    [inc] = strict(client.get("/incidents").text)["items"]  # type: ignore[index]
+    assert inc["latitude"] is None
+    assert strict(client.get(f"/incidents/{inc['incident_id']}").text)["latitude"] is None  # type: ignore[index]
+    strict(client.get("/incidents", params={"format": "geojson"}).text)

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))
+import procs  # noqa: E402
+
 from incidex.cli import main
 from incidex.ingest import ingest
 from incidex.sources import iter_sources
@@ -204,8 +207,15 @@ def test_kill_9_during_ingest_then_rerun_equals_uninterrupted_run(tmp_path: Path
             if stored >= 20:
                 break
     assert proc.poll() is None, "the ingest finished before it could be killed; make the corpus larger"
+    # its extraction worker, the forkserver that started it and the resource tracker
+    helpers = procs.descendants(proc.pid)
+    assert any("forkserver" in p.cmdline for p in helpers), helpers
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    left = procs.wait_gone((p.pid for p in helpers), timeout=30)  # generous: a loaded machine
+    for p in left:
+        os.kill(p.pid, signal.SIGKILL)
+    assert not left, f"processes outlived the killed ingest: {left}"
     partial = _dump(killed)
     assert 20 <= len(partial["documents"]) < 120
     assert partial["orphans"] == [0], "every stored document has its reports"

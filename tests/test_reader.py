@@ -145,9 +145,9 @@ def test_jsonl_good_and_bad_lines(tmp_path: Path) -> None:
     messages = [str(e) for e in failures(results)]
     assert messages == [
         f"{path}:2: malformed JSON (Expecting value at column 27); fix the line or remove it",
-        f"{path}:4 (doc_id 'four'): \"text\" must be a string, got int",
+        f"{path}:4 (doc_id 'four'): \"text\" must be a string, got a number",
         f"{path}:6 (doc_id 'six'): invalid \"published\" date 'yesterday'; use YYYY-MM-DD",
-        f"{path}:7: expected a JSON object, got list; write one object a line",
+        f"{path}:7: expected a JSON object, got an array; write one object a line",
         f"{path}:8 (doc_id 'eight'): missing \"text\"; each line needs the document text",
         f"{path}:9 (doc_id 'nine'): \"text\" is empty; give the document text",
     ]

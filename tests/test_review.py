@@ -5,9 +5,15 @@ the candidates later ingests merge into."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import math
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from incidex.api import create_app
 from incidex.review import correct_incident, merge_incidents, split_incident
 from incidex.store import IncidentQuery, Store, StoreError
 from tests import test_store
@@ -119,10 +125,10 @@ def test_corrected_figures_get_a_best(store: Store, given: object, stored: objec
 @pytest.mark.parametrize(
     ("given", "message"),
     [
-        ({"low": 8, "high": 2}, "low 8 above high 2"),
-        ({"low": -1}, "below 0"),
-        ({"low": 2**70}, "above 10,000,000"),
-        ({}, "needs low or high"),
+        ({"low": 8, "high": 2}, "killed: low 8 is above high 2"),
+        ({"low": -1}, "killed.low: Input should be greater than or equal to 0"),
+        ({"low": 2**70}, "killed.low: Input should be less than or equal to 10000000"),
+        ({}, "killed: give low or high"),
     ],
 )
 def test_bad_figures_are_refused(store: Store, given: object, message: str) -> None:
@@ -130,3 +136,78 @@ def test_bad_figures_are_refused(store: Store, given: object, message: str) -> N
     with pytest.raises(StoreError, match=message):
         correct_incident(store, inc_id, {"killed": given}, reviewer="ana", at=AT)
     assert store.reviews_of(inc_id) == []
+
+
+# -- checked corrections (issue 9) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_numbers_are_refused_by_the_store_itself(store: Store, bad: float) -> None:
+    inc_id = _incident(store, 1, [3])
+    before = store.get_incident(inc_id).fields
+    with pytest.raises(StoreError, match="'latitude' must be a finite number"):
+        store.review_incident(inc_id, {"latitude": bad}, reviewer="ana", at=AT)  # no check above it
+    with pytest.raises(StoreError, match="latitude: Input should be a finite number"):
+        correct_incident(store, inc_id, {"latitude": bad}, reviewer="ana", at=AT)
+    assert store.get_incident(inc_id).fields == before and store.reviews_of(inc_id) == []
+
+
+def test_a_nan_correction_is_422_and_every_read_still_answers(store: Store) -> None:
+    inc_id = _incident(store, 1, [3])
+    uid = store.get_incident(inc_id).incident_uid
+    token = store.create_token("ana")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with TestClient(create_app(store=store)) as client:
+        for bad in (b"NaN", b"Infinity", b"-Infinity", b"1e999"):
+            resp = client.patch(
+                f"/incidents/{uid}", content=b'{"fields": {"latitude": %s}}' % bad, headers=headers
+            )
+            assert resp.status_code == 422, resp.text
+            assert resp.json()["error"]["message"].startswith("fields.latitude:")
+        assert client.get("/incidents").status_code == 200
+        assert client.get(f"/incidents/{uid}").json()["reviews"] == []
+        geojson = client.get("/incidents", params={"format": "geojson"}).text
+        json.loads(geojson, parse_constant=lambda c: pytest.fail(f"bare {c} in GeoJSON"))
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"claimed": "yes"}, "claimed: Input should be a valid boolean"),
+        ({"latitude": 1000}, "latitude: Input should be less than or equal to 90"),
+        ({"target_type": ["police"]}, "target_type: Input should be a valid string"),
+        ({"place": "x" * 5_000_000}, "place: String should have at most 300 characters"),
+        ({"event_type": "Skirmishes"}, "event_type: not an ACLED event type"),
+        ({"evidence": []}, "evidence: not a field that can be set here"),
+    ],
+)
+def test_corrections_are_checked_for_every_caller(store: Store, given: dict, message: str) -> None:  # type: ignore[type-arg]
+    inc_id = _incident(store, 1, [3])
+    with pytest.raises(StoreError, match=message):
+        correct_incident(store, inc_id, given, reviewer="ana", at=AT)
+    assert store.reviews_of(inc_id) == []
+
+
+def test_every_export_works_after_any_accepted_correction(store: Store, tmp_path: Path) -> None:
+    from incidex.export import export
+
+    inc_id = _incident(store, 1, [3])
+    correct_incident(
+        store,
+        inc_id,
+        {
+            "event_type": "Explosions/Remote violence", "sub_event_type": "Grenade", "date": "2024-05-05",
+            "place": "Kano", "admin1": "Kano", "country": "NG", "latitude": 12.0, "longitude": 8.5,
+            "killed": {"high": 7}, "wounded": 2, "perpetrator": "Ansaru", "claimed": True,
+            "target_type": "police", "weapon": "explosives",
+        },
+        reviewer="ana",
+        at=AT,
+    )  # fmt: skip
+    correct_incident(store, inc_id, {"place": None, "latitude": None, "killed": None}, reviewer="ana", at=AT)
+    for fmt in ("jsonl", "acled-csv", "geojson"):
+        out = io.StringIO()
+        assert export(store, store.incidents(IncidentQuery(limit=None)), fmt, out) == 1
+    assert (
+        export(store, store.incidents(IncidentQuery(limit=None)), "parquet", str(tmp_path / "x.parquet")) == 1
+    )

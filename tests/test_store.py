@@ -547,7 +547,11 @@ def test_migrations_twice_are_a_no_op(db_url: str) -> None:
     s.close()
     engine = create_engine(normalise_url(db_url))
     try:
-        assert migrate.current(engine) == migrate.head() == "0005"
+        # the newest migration file's revision (its name starts with it)
+        newest = max(
+            f.name for f in (Path(migrate.__file__).parents[1] / "migrations" / "versions").glob("0*.py")
+        )
+        assert migrate.current(engine) == migrate.head() == newest.split("_")[0]
         assert migrate.upgrade(engine, name="test") is False  # at head already: nothing to do
         # Alembic itself, asked again, changes nothing either
         cfg = migrate.config()
@@ -556,7 +560,7 @@ def test_migrations_twice_are_a_no_op(db_url: str) -> None:
             from alembic import command
 
             command.upgrade(cfg, "head")
-        assert migrate.current(engine) == "0005"
+        assert migrate.current(engine) == migrate.head()
     finally:
         engine.dispose()
     with open_store(db_url) as s2:

@@ -6,9 +6,12 @@ Everything else in the store is engine-neutral SQLAlchemy Core.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote
 
 from sqlalchemy import Engine, Integer, create_engine, event, func, literal, literal_column, select, table
 from sqlalchemy.dialects.postgresql import REGCONFIG
@@ -62,28 +65,68 @@ def _json_default(o: Any) -> Any:
 
 
 def dumps(o: Any) -> str:
-    """JSON for the store's JSON columns: UTF-8 kept as is, dates as ISO strings."""
-    return json.dumps(o, ensure_ascii=False, default=_json_default)
+    """JSON for the store's JSON columns: UTF-8 kept as is, dates as ISO strings; NaN and
+    Infinity are refused (they are not JSON: PostgreSQL refuses them, and every JSON reader
+    of what SQLite kept would fail)."""
+    try:
+        return json.dumps(o, ensure_ascii=False, default=_json_default, allow_nan=False)
+    except ValueError as e:
+        raise StoreError(f"a field holds NaN or Infinity, which JSON cannot carry: {e}") from e
 
 
-def make_engine(url: URL) -> Engine:
-    """An engine for ``url`` with incidex's connection settings applied."""
+def loads(s: str) -> Any:
+    """The store's JSON columns read back; a NaN or Infinity an older incidex let into a SQLite
+    database reads as null, so that one bad value cannot break every read."""
+    return json.loads(s, parse_constant=lambda name: None)
+
+
+#: How a SQLite file incidex cannot write is opened: ``"ro"`` read-only (the WAL index can
+#: still be made beside it), ``"immutable"`` when even that cannot be (a read-only folder).
+ReadOnly = Literal["ro", "immutable"]
+
+
+def sqlite_read_only(url: URL) -> ReadOnly | None:
+    """How to open the SQLite file of ``url`` when this process cannot write it (file mode
+    0444, a read-only folder or mount); ``None`` when it can, or for other databases."""
+    if url.get_backend_name() != "sqlite" or is_memory(url):
+        return None
+    path = Path(url.database or "")
+    if not path.exists():
+        return None  # made on open, where the folder allows
+    folder = path.parent
+    if os.access(path, os.W_OK) and os.access(folder, os.W_OK):
+        return None
+    # Without a -wal file no writer has the database open; with a read-only folder SQLite
+    # could not make the WAL index a read-only connection needs, so it reads the file as is.
+    wal = path.with_name(path.name + "-wal")
+    return "immutable" if not os.access(folder, os.W_OK) and not wal.exists() else "ro"
+
+
+def make_engine(url: URL, *, read_only: ReadOnly | None = None) -> Engine:
+    """An engine for ``url`` with incidex's connection settings applied; ``read_only`` opens
+    a SQLite file without writing it (see :func:`sqlite_read_only`)."""
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, read_only)
     try:
         import psycopg  # noqa: F401  (imported only to give a clear hint when it is missing)
     except ImportError as e:
         raise StoreError(f"{url.render_as_string(hide_password=True)}: {POSTGRES_HINT}") from e
-    return create_engine(url, json_serializer=dumps, pool_pre_ping=True)
+    return create_engine(url, json_serializer=dumps, json_deserializer=loads, pool_pre_ping=True)
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, read_only: ReadOnly | None = None) -> Engine:
     kw: dict[str, Any] = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}}
-    if is_memory(url):
+    if read_only is not None:
+        option = {"ro": "mode=ro", "immutable": "immutable=1"}[read_only]
+        uri = f"file:{quote(str(Path(url.database or '').resolve()))}?{option}"
+        kw["creator"] = lambda: sqlite3.connect(
+            uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_S, check_same_thread=False
+        )
+    elif is_memory(url):
         kw["poolclass"] = StaticPool  # one connection, or every connection sees its own empty DB
     else:
         Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, json_serializer=dumps, **kw)
+    engine = create_engine(url, json_serializer=dumps, json_deserializer=loads, **kw)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
@@ -91,7 +134,8 @@ def _sqlite_engine(url: URL) -> Engine:
         # SAVEPOINTs are transactional, as on PostgreSQL.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode = WAL")
+        if read_only is None:  # the journal mode is the writer's to set
+            cur.execute("PRAGMA journal_mode = WAL")
         # In WAL mode NORMAL never corrupts and loses nothing on a process crash; only a power
         # loss can drop the last transactions.
         cur.execute("PRAGMA synchronous = NORMAL")

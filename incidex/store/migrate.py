@@ -78,6 +78,20 @@ def upgrade(engine: Engine, *, name: str) -> bool:
     return True
 
 
+def require_head(engine: Engine, *, name: str) -> None:
+    """Check, without writing, that a database opened read-only is at :func:`head` (one that
+    is not cannot be migrated, and this incidex cannot read an older or newer schema)."""
+    try:
+        rev = current(engine)
+    except SQLAlchemyError as e:
+        raise StoreError(f"{name}: could not read the database (opened read-only): {e}") from e
+    if rev != head():
+        raise StoreError(
+            f"{name}: the database is read-only and its schema is at revision {rev!r}, not "
+            f"{head()!r} as this incidex needs; open it once with write access to migrate it"
+        )
+
+
 def revision(message: str, *, autogenerate_url: str | None = None) -> None:
     """Write a new, empty migration script under ``incidex/migrations/versions``.
 

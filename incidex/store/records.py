@@ -140,3 +140,23 @@ class IncidentQuery:
                 )
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise StoreError(f"IncidentQuery.date_from {self.date_from} is after date_to {self.date_to}")
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A row of ``api_tokens``: a REST API token's name and lifecycle, never its secret."""
+
+    id: int
+    name: str
+    created_at: dt.datetime  # UTC
+    expires_at: dt.datetime | None  # UTC; None: never
+    revoked_at: dt.datetime | None  # UTC; None: not revoked
+    last_used_at: dt.datetime | None  # UTC; the last write made with it, to the minute
+
+    def state(self, now: dt.datetime) -> str:
+        """``"revoked"``, ``"expired"`` (at ``now``) or ``"active"``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"

@@ -172,6 +172,11 @@ api_tokens = Table(
     Column("name", Text, nullable=False, unique=True),
     Column("digest", Text, nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),  # null: never expires
+    Column("revoked_at", UTCDateTime),  # null: not revoked
+    # The last write made with it, recorded at most once a minute (reads never record it, so
+    # that a read never waits for the write lock).
+    Column("last_used_at", UTCDateTime),
 )
 
 #: Reviewers' corrections, the audit trail: who changed what, when, from what to what. The

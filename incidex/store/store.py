@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 import threading
 from collections import Counter
@@ -23,14 +24,21 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, false, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 from sqlalchemy.sql.elements import ColumnElement
 
 from incidex.geo import bounding_box, haversine_km
 from incidex.records import Document, Incident
 from incidex.store.dialects import SQLITE_BUSY_TIMEOUT_S, WRITE, text_match
-from incidex.store.errors import DuplicateDocumentError, NotFoundError, StoreError
-from incidex.store.records import HistoryEntry, IncidentQuery, StoredDocument, StoredIncident, StoredReport
+from incidex.store.errors import DuplicateDocumentError, InvalidRecordError, NotFoundError, StoreError
+from incidex.store.records import (
+    ApiToken,
+    HistoryEntry,
+    IncidentQuery,
+    StoredDocument,
+    StoredIncident,
+    StoredReport,
+)
 from incidex.store.schema import (
     INCIDENT_SCALARS,
     REPORT_SCALARS,
@@ -114,15 +122,17 @@ class Store:
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
-        """Database errors become :class:`StoreError`, naming the database."""
+        """Database errors become :class:`StoreError`, naming the database; a value of one
+        record that the engine or its driver refuses, :class:`InvalidRecordError`."""
         try:
             yield
-        except SQLAlchemyError as e:
+        except (SQLAlchemyError, *_DRIVER_VALUE_ERRORS) as e:
             orig = getattr(e, "orig", None)
             reason = str(orig if orig is not None else e).strip().splitlines()[0]
             if "database is locked" in reason:
                 reason += f" (another process held the write lock for over {SQLITE_BUSY_TIMEOUT_S:.0f} s)"
-            raise StoreError(f"{self.url}: {reason}") from e
+            error = InvalidRecordError if _refused_value(e) else StoreError
+            raise error(f"{self.url}: {reason}") from e
 
     def _lock_writes(self, conn: Connection) -> None:
         if self.engine_name == "postgresql":
@@ -145,26 +155,26 @@ class Store:
 
         ``digest`` is the blake2b-128 hex digest of the normalised text, ``retrieved_at`` an
         aware datetime. Raises :class:`DuplicateDocumentError` (and writes nothing) when its
-        ``doc_id``, URL or digest is already stored: call :meth:`document_exists` first.
+        URL or digest is already stored (``same`` ``"url"`` or ``"text"``: the document is
+        stored), or only its ``doc_id`` (``same`` ``"doc_id"``: another document has that
+        name). :meth:`document_exists` skips known documents before the work of extracting
+        them; this check, inside the caller's write transaction, is the one that holds when
+        another writer stored the document in the meantime.
         """
         retrieved_at = _aware(retrieved_at, "retrieved_at")
         with self._conn(write=True) as conn:
-            # one query for the three identities (each statement is a round trip on PostgreSQL)
+            # one query for the three identities (each statement is a round trip on PostgreSQL);
+            # each is unique, so at most three rows answer
             keys = [documents.c.doc_id == doc.doc_id, documents.c.digest == digest]
             if doc.url is not None:
                 keys.append(documents.c.url == doc.url)
-            clash = conn.execute(
-                select(documents.c.id, documents.c.doc_id, documents.c.url).where(or_(*keys)).limit(1)
-            ).one_or_none()
-            if clash is not None:
-                why = (
-                    "its doc_id is already stored"
-                    if clash.doc_id == doc.doc_id
-                    else f"its URL {doc.url} is already stored"
-                    if doc.url is not None and clash.url == doc.url
-                    else "the same text (digest) is already stored"
+            clashes = conn.execute(
+                select(documents.c.id, documents.c.doc_id, documents.c.url, documents.c.digest).where(
+                    or_(*keys)
                 )
-                raise DuplicateDocumentError(doc.doc_id, clash.id, why)
+            ).all()
+            if clashes:
+                raise _duplicate(doc, digest, clashes)
             row = {
                 "doc_id": doc.doc_id,
                 "url": doc.url,
@@ -182,7 +192,7 @@ class Store:
                 return int(conn.execute(insert(documents).returning(documents.c.id), row).scalar_one())
             except IntegrityError as e:  # a writer outside this Store got there first
                 raise DuplicateDocumentError(
-                    doc.doc_id, None, f"a unique constraint refused it ({e.orig})"
+                    doc.doc_id, None, f"a unique constraint refused it ({e.orig})", same="text"
                 ) from e
 
     def get_document(self, document_id: int) -> StoredDocument:
@@ -193,13 +203,15 @@ class Store:
             raise NotFoundError(f"no document with documents.id {document_id} in {self.url}")
         return StoredDocument(**row._mapping)
 
-    def iter_documents(self, *, batch_size: int = 500) -> Iterator[StoredDocument]:
-        """Every stored document, oldest (lowest id) first.
+    def iter_documents(self, *, after: int = 0, batch_size: int = 500) -> Iterator[StoredDocument]:
+        """Every stored document, oldest (lowest id) first; with ``after``, those whose
+        ``documents.id`` is higher (the ones stored since: ids only grow, and writers commit
+        one at a time, so none can appear below an id already read).
 
         Read in pages of ``batch_size``, each in a short read of its own: memory stays flat,
         and no transaction stays open while the caller works between pages.
         """
-        last = 0
+        last = after
         while True:
             stmt = select(documents).where(documents.c.id > last).order_by(documents.c.id).limit(batch_size)
             with self._conn() as conn:
@@ -249,6 +261,19 @@ class Store:
             documents.c.id,
             reports.c.ordinal,
         )
+
+    def report_ids(self, incident_ids: Sequence[int]) -> dict[int, set[int]]:
+        """The ``reports.id`` of the reports merged into each incident of ``incident_ids``
+        (an empty set for one without reports): cheap to read, to tell whether reports read
+        earlier are still an incident's reports."""
+        out: dict[int, set[int]] = {i: set() for i in incident_ids}
+        if not out:
+            return out
+        stmt = select(reports.c.incident_id, reports.c.id).where(reports.c.incident_id.in_(list(out)))
+        with self._conn() as conn:
+            for incident_id, report_id in conn.execute(stmt):
+                out[incident_id].add(report_id)
+        return out
 
     def reports_of_document(self, document_id: int) -> list[StoredReport]:
         """A document's reports, in order."""
@@ -649,30 +674,80 @@ class Store:
 
     # -- API tokens ---------------------------------------------------------------------------
 
-    def create_token(self, name: str) -> str:
-        """A new write token for the REST API, named ``name``; only its digest is stored, so
-        this is the one time it can be read."""
+    def create_token(self, name: str, *, expires_at: dt.datetime | None = None) -> str:
+        """A new write token for the REST API, named ``name``, valid until ``expires_at`` (an
+        aware datetime; default: until revoked). Only its digest is stored, so this is the one
+        time it can be read."""
         name = name.strip()
         if not name:
             raise StoreError("a token needs a name (who or what will use it)")
+        if name.isdigit():
+            raise StoreError(f"a token name cannot be a number ({name!r}): revoke takes a name or an id")
+        now = dt.datetime.now(dt.UTC)
+        if expires_at is not None and _aware(expires_at, "expires_at") <= now:
+            raise StoreError(f"the token would expire at {expires_at.isoformat()}, which has passed")
         token = "incx_" + secrets.token_urlsafe(32)
         with self._conn(write=True) as conn:
             if conn.execute(select(api_tokens.c.id).where(api_tokens.c.name == name)).first():
-                raise StoreError(f"a token named {name!r} exists in {self.url}; choose another name")
+                raise StoreError(f"a token named {name!r} exists; choose another name")
             conn.execute(
                 insert(api_tokens).values(
-                    name=name, digest=_token_digest(token), created_at=dt.datetime.now(dt.UTC)
+                    name=name, digest=_token_digest(token), created_at=now, expires_at=expires_at
                 )
             )
         return token
 
-    def token_name(self, token: str) -> str | None:
-        """The name of the token ``token``; ``None`` if it is not a token of this database."""
+    def find_token(self, token: str) -> ApiToken | None:
+        """The token ``token`` whatever its state (see :meth:`ApiToken.state`); ``None`` if it
+        is not a token of this database."""
         with self._conn() as conn:
             row = conn.execute(
-                select(api_tokens.c.name).where(api_tokens.c.digest == _token_digest(token))
+                select(*_TOKEN_COLUMNS).where(api_tokens.c.digest == _token_digest(token))
             ).first()
-        return None if row is None else str(row.name)
+        return None if row is None else ApiToken(**row._mapping)
+
+    def token_name(self, token: str) -> str | None:
+        """The name of the token ``token``; ``None`` if it is not a token of this database, or
+        was revoked, or has expired."""
+        found = self.find_token(token)
+        if found is None or found.state(dt.datetime.now(dt.UTC)) != "active":
+            return None
+        return found.name
+
+    def tokens(self) -> list[ApiToken]:
+        """Every token, revoked and expired ones included, oldest first (never the secrets:
+        only their digests are stored)."""
+        with self._conn() as conn:
+            return [
+                ApiToken(**r._mapping)
+                for r in conn.execute(select(*_TOKEN_COLUMNS).order_by(api_tokens.c.id))
+            ]
+
+    def revoke_token(self, name_or_id: str | int, *, at: dt.datetime | None = None) -> ApiToken:
+        """Revoke a token by its name or its id (``at``: now); from then on it answers 401.
+        :class:`NotFoundError` for no such token, :class:`StoreError` when it was revoked
+        already."""
+        at = _aware(at, "at") if at is not None else dt.datetime.now(dt.UTC)
+        key = str(name_or_id).strip()
+        cond = api_tokens.c.id == int(key) if key.isascii() and key.isdigit() else api_tokens.c.name == key
+        with self._conn(write=True) as conn:
+            row = conn.execute(select(*_TOKEN_COLUMNS).where(cond)).first()
+            if row is None:
+                raise NotFoundError(f"no token named or numbered {key!r}; incidex token list shows them")
+            if row.revoked_at is not None:
+                raise StoreError(
+                    f"token {row.name!r} was revoked already, on {row.revoked_at:%Y-%m-%d %H:%M} UTC"
+                )
+            conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(revoked_at=at))
+            return replace(ApiToken(**row._mapping), revoked_at=at)
+
+    def touch_token(self, token_id: int, *, at: dt.datetime) -> None:
+        """Record a write made with the token, unless one was recorded in the minute before
+        ``at`` (a write per request would queue every request behind the write lock)."""
+        at = _aware(at, "at")
+        stale = or_(api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at < at - _TOKEN_USE_GRAIN)
+        with self._conn(write=True) as conn:
+            conn.execute(update(api_tokens).where(api_tokens.c.id == token_id, stale).values(last_used_at=at))
 
     # -- the whole database -------------------------------------------------------------------
 
@@ -698,6 +773,19 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+#: What :meth:`Store.tokens` and friends read: everything but the digest.
+_TOKEN_COLUMNS = (
+    api_tokens.c.id,
+    api_tokens.c.name,
+    api_tokens.c.created_at,
+    api_tokens.c.expires_at,
+    api_tokens.c.revoked_at,
+    api_tokens.c.last_used_at,
+)
+#: How finely a token's last use is recorded.
+_TOKEN_USE_GRAIN = dt.timedelta(minutes=1)
+
+
 _NEWEST = (incidents.c.date.desc().nulls_last(), incidents.c.id.desc())
 
 
@@ -718,6 +806,43 @@ def _within(
             continue
         out.append(r)
     return out
+
+
+def _duplicate(doc: Document, digest: str, clashes: Sequence[Row[Any]]) -> DuplicateDocumentError:
+    """Why ``doc`` cannot be added, from the stored rows that share its URL, digest or doc_id:
+    the same URL or text means the document is stored; the same doc_id alone, that another
+    document has its name."""
+    for row in clashes:
+        if doc.url is not None and row.url == doc.url:
+            return DuplicateDocumentError(
+                doc.doc_id, row.id, f"its URL {doc.url} is already stored", same="url"
+            )
+    for row in clashes:
+        if row.digest == digest:
+            return DuplicateDocumentError(
+                doc.doc_id, row.id, "the same text (digest) is already stored", same="text"
+            )
+    (row,) = clashes  # the doc_id's row: doc_id is unique
+    return DuplicateDocumentError(doc.doc_id, row.id, "its doc_id is already stored, for another text")
+
+
+#: What a driver raises, unwrapped, for a value it cannot send (sqlite3: a lone surrogate in a
+#: string, an integer beyond 64 bits; psycopg: the same string).
+_DRIVER_VALUE_ERRORS = (UnicodeError, OverflowError)
+
+
+def _refused_value(e: BaseException) -> bool:
+    """Is ``e`` about a value of the record being written, rather than about the database?
+
+    A value the engine refuses (DataError: out of range, NUL on PostgreSQL), a constraint it
+    breaks (IntegrityError), and a value that could not even be converted for the driver (a
+    StatementError that is not the database's, or the driver's own encoding errors) belong to
+    the record. Everything else (OperationalError: connection lost, disk full, read-only;
+    ProgrammingError: the schema is not what this incidex expects) is about the database.
+    """
+    if isinstance(e, (DataError, IntegrityError, *_DRIVER_VALUE_ERRORS)):
+        return True
+    return isinstance(e, StatementError) and not isinstance(e, DBAPIError)
 
 
 def _aware(value: dt.datetime, name: str) -> dt.datetime:
@@ -743,7 +868,7 @@ def _scalars(fields: Mapping[str, Any], names: Sequence[str], what: str) -> dict
         else:
             value = fields.get(name)
             if value is not None and not isinstance(value, str):
-                raise StoreError(f"{what}: field {name!r} must be a string or null, got {value!r}")
+                raise InvalidRecordError(f"{what}: field {name!r} must be a string or null, got {value!r}")
             out[name] = value
     return out
 
@@ -758,7 +883,9 @@ def _count(value: Any, name: str, what: str) -> dict[str, int | None]:
         best = value.get("best", low if low is not None else high)
         if all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in (low, high, best)):
             return {"low": low, "high": high, "best": best}
-    raise StoreError(f"{what}: field {name!r} must be null, a number or {{low, high, best}}, got {value!r}")
+    raise InvalidRecordError(
+        f"{what}: field {name!r} must be null, a number or {{low, high, best}}, got {value!r}"
+    )
 
 
 def _with_reviewed(fields: dict[str, Any], *reviewed: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -797,13 +924,27 @@ def _date(value: Any, what: str) -> dt.date | None:
         try:
             return dt.date.fromisoformat(value)
         except ValueError as e:
-            raise StoreError(f"{what}: field 'date' must be an ISO date (YYYY-MM-DD), got {value!r}") from e
-    raise StoreError(f"{what}: field 'date' must be an ISO date string, got {value!r}")
+            raise InvalidRecordError(
+                f"{what}: field 'date' must be an ISO date (YYYY-MM-DD), got {value!r}"
+            ) from e
+    raise InvalidRecordError(f"{what}: field 'date' must be an ISO date string, got {value!r}")
+
+
+#: The range of each coordinate field (a value outside it is no place on Earth).
+_COORDINATE_RANGE = {"latitude": 90.0, "longitude": 180.0}
 
 
 def _float(value: Any, name: str, what: str) -> float | None:
+    """A coordinate as stored: a finite number in its range, or ``None``. NaN would be
+    committed by SQLite and then break every JSON reader; PostgreSQL refuses it."""
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    raise StoreError(f"{what}: field {name!r} must be a number or null, got {value!r}")
+        number = float(value)
+        bound = _COORDINATE_RANGE.get(name, math.inf)
+        if math.isfinite(number) and -bound <= number <= bound:
+            return number
+        raise InvalidRecordError(
+            f"{what}: field {name!r} must be a finite number within ±{bound:g}, got {value!r}"
+        )
+    raise InvalidRecordError(f"{what}: field {name!r} must be a number or null, got {value!r}")
