@@ -52,7 +52,7 @@ from incidex.api_guards import error_response as _error
 from incidex.dedup import digest
 from incidex.errors import IncidexError
 from incidex.export import Exported, write_geojson
-from incidex.ingest import ingest
+from incidex.ingest import StoryIndex, ingest
 from incidex.reader import ReadFailure
 from incidex.records import Document
 from incidex.settings import DEFAULT_LIMITS, Limits
@@ -227,6 +227,8 @@ def create_app(
         app.state.store = store if store is not None else open_store(url)
         app.state.open_reads = open_reads
         app.state.http = http_client
+        # near-duplicates of the stored documents, read once and then only what is new
+        app.state.stories = StoryIndex(app.state.store)
         try:
             yield
         finally:
@@ -271,10 +273,13 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {**e, "loc": [p for p in e.get("loc", ()) if p not in ("query", "path", "body")]}
-            for e in exc.errors()
-        ]
+        errors = []
+        for e in exc.errors():
+            loc = [p for p in e.get("loc", ()) if p not in ("query", "path", "body")]
+            if e.get("type") == "json_invalid":  # loc is the character where parsing stopped
+                why = e.get("ctx", {}).get("error", "malformed")
+                e, loc = {**e, "msg": f"not JSON ({why}, at character {loc[0] if loc else 0})"}, []
+            errors.append({**e, "loc": loc})
         return _error(422, review.describe(errors, "body") or "invalid request")
 
     @app.exception_handler(Exception)
@@ -468,12 +473,15 @@ def create_app(
             title=sub.title,
             source=sub.source or who,
         )
-        summary = ingest([doc], store)
+        summary = ingest([doc], store, stories=request.app.state.stories)
         if summary.failed:
             return _error(400, "; ".join(summary.failed))
         stored = store.document_exists(url=sub.url, digest=key)
-        if stored is None:  # a near-duplicate of a stored report: kept out, as ingest does
-            return _error(409, "this report nearly repeats a stored one and was not added")
+        assert stored is not None  # by this request, or by another writer since the check above
+        if summary.duplicate:
+            return _error(
+                409, f"this report is stored already as documents.id {stored}; GET /documents/{stored}"
+            )
         resp = get_document(request, stored)
         resp.status_code = 201
         resp.headers["Location"] = f"/documents/{stored}"

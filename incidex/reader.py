@@ -567,9 +567,8 @@ def _parse_line(line: str, limits: Limits) -> object:
     try:
         value = json.loads(line, parse_int=parse_int, parse_constant=parse_constant)
     except json.JSONDecodeError as exc:
-        raise _BadLine(
-            f"malformed JSON ({exc.msg} at column {exc.colno}); fix the line or remove it"
-        ) from exc
+        where = f"{exc.msg.removesuffix(' at')} at column {exc.colno}"  # "... starting at at"
+        raise _BadLine(f"malformed JSON ({where}); fix the line or remove it") from exc
     except RecursionError as exc:  # deeper than the interpreter's stack allows, wherever that is
         raise _BadLine(too_deep) from exc
     # Counting brackets is cheap and bounds the depth: most lines need no walk at all.

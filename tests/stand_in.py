@@ -70,6 +70,22 @@ def corpus(incidents: int = len(TOWNS)) -> list[Document]:
     return [report(i, s, c) for i in range(incidents) for s in range(STORIES) for c in range(COPIES)]
 
 
+def numbered(n: int, *, killed: int | None = None) -> Document:
+    """Report ``n`` of a run of distinct reports, one incident each, three days apart (so none
+    merge); ``killed`` overrides its toll (a figure no column can hold, for instance)."""
+    town = list(TOWNS)[n % len(TOWNS)]
+    day = dt.date(2023, 1, 1) + dt.timedelta(days=3 * n)
+    low = 1 + n % 9 if killed is None else killed
+    first = f"{town.upper()} {day.isoformat()} (n{n}.example): gunmen killed {low} to {low + 4} people."
+    return Document(
+        doc_id=f"doc-{n}",
+        text=first + "\n\n" + _filler(f"numbered-{n}", 40),
+        published=day,
+        url=f"https://n{n}.example/report",
+        source="stand-in",
+    )
+
+
 def incidents_in(doc: Document) -> list[Incident]:
     """What the stand-in extracts: the one incident the first line tells, or none."""
     m = _FIRST_LINE.match(doc.text)

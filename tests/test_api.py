@@ -15,6 +15,10 @@ from incidex.errors import IncidexError
 from incidex.ingest import ingest
 from incidex.sources import iter_sources
 from incidex.store import open_store
+from tests import test_store
+
+# the storage suite's fixtures, for the tests that run on SQLite and on PostgreSQL
+pg_cluster, db_url = test_store.pg_cluster, test_store.db_url
 
 # Fictional reports: two outlets tell one bombing, a third tells a raid elsewhere; the fourth
 # carries markup that must come back as text, never as markup.
@@ -472,27 +476,21 @@ def test_request_bodies_are_limited(tmp_path: Path) -> None:
         assert c.get("/incidents").json()["items"] == []
 
 
-def test_errors_name_neither_the_database_nor_the_driver(writable: tuple[TestClient, str]) -> None:
-    import sqlite3
+def test_errors_name_neither_the_database_nor_the_driver(db_url: str) -> None:
+    from sqlalchemy import text
 
-    client, token = writable
-    db = client.app.state.store.url.removeprefix("sqlite:///")  # type: ignore[attr-defined]
-    for resp in (client.get("/documents/424242"), client.get("/incidents/inc_000000000000")):
-        err = _error(resp, 404)
-        assert db not in err["message"] and "sqlite" not in err["message"]
-    assert (
-        client.post("/documents", json=NEW_REPORT, headers={"Authorization": f"Bearer {token}"}).status_code
-        == 201
-    )
-    [inc] = client.get("/incidents").json()["items"]
-    with sqlite3.connect(db) as conn:  # a database broken under the server
-        conn.execute("DROP TABLE reviews")
-    err = _error(client.get(f"/incidents/{inc['incident_id']}"), 500)
-    assert (
-        "reviews" not in err["message"]
-        and db not in err["message"]
-        and "sqlite" not in err["message"].lower()
-    )
+    from tests.test_store import incident_from
+
+    with open_store(db_url) as store, TestClient(create_app(store=store), raise_server_exceptions=False) as c:
+        uid = store.get_incident(incident_from(store, 1)).incident_uid
+        for resp in (c.get("/documents/424242"), c.get("/incidents/inc_000000000000")):
+            err = _error(resp, 404)
+            assert store.url not in err["message"] and store.engine_name not in err["message"]
+        with store._engine.begin() as conn:  # a database broken under the server
+            conn.execute(text("DROP TABLE reviews"))
+        err = _error(c.get(f"/incidents/{uid}"), 500)
+        assert err["code"] == "server_error" and "reviews" not in err["message"]
+        assert store.url not in err["message"] and store.engine_name not in err["message"].lower()
 
 
 def test_hosts_outside_the_allow_list_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

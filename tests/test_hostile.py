@@ -10,6 +10,7 @@ fast), one run per engine extracts. The reports are invented.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,10 +80,11 @@ def _json(record: dict[str, object]) -> bytes:
 
 
 def _with(raw: str) -> Callable[[], bytes]:
-    """A line from a JSON text with the placeholder ``TEXT`` standing for a report's text."""
-    return lambda: raw.replace(
-        "TEXT", json.dumps("Gunmen attacked a checkpoint in Gao, police said.")
-    ).encode()
+    """A line from a JSON text with ``TEXT`` standing for a report's text (its own: a text
+    stored before would be a duplicate, not a poison)."""
+    tag = hashlib.blake2b(raw.encode(), digest_size=4).hexdigest()
+    text = json.dumps(f"Gunmen attacked checkpoint {tag} in Gao, police said.")
+    return lambda: raw.replace("TEXT", text).encode()
 
 
 POISONS = [

@@ -1,5 +1,6 @@
-"""Ingest end to end into SQLite: idempotence, merging across documents, failures, exports,
-and a kill -9 in the middle of an ingest followed by a re-run."""
+"""Ingest end to end: idempotence, merging across documents, exports, a kill -9 in the middle
+of an ingest followed by a re-run (SQLite), and failures of one document, which fail alone,
+against an error of the database itself, which stops the run (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -18,11 +20,19 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import procs  # noqa: E402
+import stand_in  # noqa: E402
+import test_store  # noqa: E402
 
-from incidex.cli import main
-from incidex.ingest import ingest
-from incidex.sources import iter_sources
-from incidex.store import IncidentQuery, open_store
+import incidex.ingest  # noqa: E402
+from incidex.cli import main  # noqa: E402
+from incidex.ingest import ingest  # noqa: E402
+from incidex.records import Document  # noqa: E402
+from incidex.settings import Limits  # noqa: E402
+from incidex.sources import iter_sources  # noqa: E402
+from incidex.store import IncidentQuery, StoreError, open_store  # noqa: E402
+
+# the storage suite's fixtures, for the tests that run on SQLite and on PostgreSQL
+pg_cluster, db_url = test_store.pg_cluster, test_store.db_url
 
 # Fictional reports: two outlets tell one bombing (with a toll update), a third tells another.
 REPORTS = [
@@ -237,13 +247,18 @@ def test_two_texts_under_one_doc_id_are_both_kept(tmp_path: Path) -> None:
 
 
 def test_worker_processes_store_the_same_as_extracting_in_process(tmp_path: Path) -> None:
-    src = _write(tmp_path / "corpus.jsonl", _fictional_corpus(24))
+    # ... and fail the same document: one over the limits, among the others
+    corpus = _fictional_corpus(24)
+    corpus.insert(7, {"doc_id": "long", "text": "Gunmen attacked a convoy near Kano. " * 200})
+    src = _write(tmp_path / "corpus.jsonl", corpus)
+    limits = Limits(doc_chars=5_000)
     dumps = []
     for jobs in (0, 2):
         db = tmp_path / f"jobs{jobs}.db"
         with open_store(db) as store:
-            summary = ingest(iter_sources([str(src)]), store, batch_size=5, jobs=jobs)
+            summary = ingest(iter_sources([str(src)]), store, batch_size=5, jobs=jobs, limits=limits)
         assert (summary.new, summary.reports) == (24, 24)
+        assert len(summary.failed) == 1 and summary.failed[0].startswith("long: ")
         dumps.append(_dump(db))
     assert dumps[0] == dumps[1] and dumps[0]["incidents"]  # same documents, reports and incidents
 
@@ -272,3 +287,58 @@ def test_a_town_report_merges_into_an_incident_placed_only_by_its_province(tmp_p
         [inc] = store.incidents(IncidentQuery(limit=None))
     assert (summary.incidents_created, summary.incidents_merged) == (1, 1)
     assert (inc.place, inc.n_reports) == ("Biu", 2)  # the more specific place wins
+
+
+# -- one document's failure is its own ------------------------------------------------------------
+
+
+def _poisoned(kind: str, stand: stand_in.StandIn) -> list[Document]:
+    """100 reports, the 51st poisoned: extraction gives up on it, or the database refuses one of
+    its values (a title with a lone surrogate that no sanitiser caught, a toll of 10**20)."""
+    docs = [stand_in.numbered(n) for n in range(100)]
+    if kind == "extraction":
+        stand.fails["doc-50"] = "over its budget of 20 s (the stand-in's failure)"
+    elif kind == "document value":
+        object.__setattr__(docs[50], "title", "Attack \ud800")  # past Document's own sanitiser
+    else:
+        docs[50] = stand_in.numbered(50, killed=10**20)
+    return docs
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("extraction", "over its budget"),
+        ("document value", "surrogates not allowed"),
+        ("report value", "out of range|too large"),
+    ],
+)
+def test_a_poisoned_document_fails_alone_and_the_others_are_stored(
+    db_url: str, kind: str, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stand = stand_in.StandIn().install(incidex.ingest, monkeypatch)
+    docs = _poisoned(kind, stand)
+    with open_store(db_url) as store:
+        summary = ingest(docs, store, batch_size=8)
+        assert (summary.read, summary.new, len(summary.failed)) == (100, 99, 1)
+        assert summary.failed[0].startswith("doc-50: ") and re.search(reason, summary.failed[0])
+        assert store.counts() == {"documents": 99, "reports": 99, "incidents": 99}
+        again = ingest(docs, store)  # a re-run does not stop there either
+        assert (again.read, again.new, again.duplicate, len(again.failed)) == (100, 0, 99, 1)
+
+
+def test_an_error_of_the_database_itself_stops_the_run_and_keeps_what_was_stored(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stand = stand_in.StandIn().install(incidex.ingest, monkeypatch)
+    docs = [stand_in.numbered(n) for n in range(20)]
+    with open_store(db_url) as store, open_store(db_url) as admin:
+
+        def lose_a_table() -> None:  # what every later document needs is gone
+            with admin._engine.begin() as conn:
+                conn.exec_driver_sql("DROP TABLE reports")
+
+        stand.during["doc-10"] = lose_a_table
+        with pytest.raises(StoreError, match="stopped after 10 new documents, each stored whole"):
+            ingest(docs, store, batch_size=1)
+        assert sorted(d.doc_id for d in store.iter_documents()) == sorted(f"doc-{n}" for n in range(10))

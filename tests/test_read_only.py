@@ -18,6 +18,7 @@ import pytest
 import incidex
 from incidex.store import IncidentQuery, StoreError, open_store
 from tests import test_store
+from tests.pg import USER, Cluster
 from tests.test_store import incident_from
 
 pg_cluster = test_store.pg_cluster
@@ -78,15 +79,14 @@ def test_a_read_only_sqlite_database_is_read(read_only_db: tuple[Path, str]) -> 
     assert sorted(p.name for p in db.parent.iterdir()) == ["incidents.db"]  # nothing written beside it
 
 
-def test_a_postgresql_role_that_may_only_read_reads(pg_cluster: test_store.Cluster) -> None:
+def test_a_postgresql_role_that_may_only_read_reads(pg_cluster: Cluster) -> None:
     owner_url = pg_cluster.create_schema("ro")
     with open_store(owner_url) as store:
         incident_from(store, 1)
-    pg_cluster._sql(test_store.USER if hasattr(test_store, "USER") else "incidex", "CREATE ROLE reader LOGIN")
-    pg_cluster._sql(
-        "incidex", "GRANT USAGE ON SCHEMA ro TO reader; GRANT SELECT ON ALL TABLES IN SCHEMA ro TO reader"
-    )
-    reader_url = owner_url.replace("postgresql://incidex@", "postgresql://reader@")
+    grants = "GRANT USAGE ON SCHEMA ro TO reader; GRANT SELECT ON ALL TABLES IN SCHEMA ro TO reader"
+    for sql in ("CREATE ROLE reader LOGIN", grants):  # in the cluster's database, which holds the schema
+        pg_cluster._sql(USER, sql)
+    reader_url = owner_url.replace(f"postgresql://{USER}@", "postgresql://reader@")
     with open_store(reader_url) as store:
         [inc] = store.incidents(IncidentQuery())
         assert inc.place == "Kano"

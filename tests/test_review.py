@@ -152,6 +152,12 @@ def test_non_finite_numbers_are_refused_by_the_store_itself(store: Store, bad: f
     assert store.get_incident(inc_id).fields == before and store.reviews_of(inc_id) == []
 
 
+def test_no_json_field_can_hold_a_nan(store: Store) -> None:
+    with pytest.raises(StoreError, match="NaN or Infinity"):
+        add(store, 7, [fields(confidence=math.nan)])  # a field no check above the store knows
+    assert store.counts() == {"documents": 0, "reports": 0, "incidents": 0}
+
+
 def test_a_nan_correction_is_422_and_every_read_still_answers(store: Store) -> None:
     inc_id = _incident(store, 1, [3])
     uid = store.get_incident(inc_id).incident_uid

@@ -131,8 +131,9 @@ class Store:
             reason = str(orig if orig is not None else e).strip().splitlines()[0]
             if "database is locked" in reason:
                 reason += f" (another process held the write lock for over {SQLITE_BUSY_TIMEOUT_S:.0f} s)"
-            error = InvalidRecordError if _refused_value(e) else StoreError
-            raise error(f"{self.url}: {reason}") from e
+            if _refused_value(e):  # about the record, not the database: no need to name it
+                raise InvalidRecordError(f"the database refused a value: {reason}") from e
+            raise StoreError(f"{self.url}: {reason}") from e
 
     def _lock_writes(self, conn: Connection) -> None:
         if self.engine_name == "postgresql":
