@@ -37,8 +37,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
+from incidex.budget import UNLIMITED, Budget
 from incidex.errors import ResourceError
 from incidex.records import CleanDocument, Document, Sentence
+from incidex.settings import DEFAULT_LIMITS
 
 __all__ = [
     "MAX_SENTENCE_CHARS",
@@ -328,11 +330,14 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
+def split_sentences(text: str, max_chars: int = DEFAULT_LIMITS.sentence_chars) -> list[tuple[int, int]]:
     """Sentence spans ``(start, end)`` of one paragraph, whitespace excluded.
 
     Datelines ending in a period stay with the sentence after them; a sentence longer than
-    :data:`MAX_SENTENCE_CHARS` is split again after its semicolons.
+    :data:`MAX_SENTENCE_CHARS` is split again after its semicolons, and a piece still longer
+    than ``max_chars`` (a table, a list without full stops, hostile text) is cut at the last
+    space before that length, or at that length where there is none: no pattern and no
+    parse sees more than ``max_chars`` at once.
     """
     spans = [_strip(text, s, e) for s, e in _raw_sentences(text)]
     spans = [(s, e) for s, e in spans if s < e]
@@ -341,13 +346,31 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for s, e in spans:
         if e - s <= MAX_SENTENCE_CHARS:
-            out.append((s, e))
+            out.extend(_cut(text, s, e, max_chars))
             continue
         piece = s
         for m in _SEMICOLON.finditer(text, s, e):
-            out.append((piece, m.start() + 1))
+            out.extend(_cut(text, piece, m.start() + 1, max_chars))
             piece = m.end()
-        out.append((piece, e))
+        out.extend(_cut(text, piece, e, max_chars))
+    return out
+
+
+def _cut(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` in pieces of at most ``max_chars``, cut after a space where one is
+    in the second half of the piece."""
+    out = []
+    while end - start > max_chars:
+        cut = start + max_chars
+        for i in range(cut, start + max_chars // 2, -1):
+            if text[i].isspace():
+                cut = i
+                break
+        piece = _strip(text, start, cut)
+        if piece[0] < piece[1]:
+            out.append(piece)
+        start = _strip(text, cut, end)[0]
+    out.append((start, end))
     return out
 
 
@@ -438,10 +461,13 @@ def _paragraphs(text: str, dropped: _Dropped) -> Iterator[tuple[int, int]]:
         yield para
 
 
-def clean(doc: Document) -> CleanDocument:
+def clean(
+    doc: Document, *, sentence_chars: int = DEFAULT_LIMITS.sentence_chars, budget: Budget = UNLIMITED
+) -> CleanDocument:
     """Split ``doc`` into sentences, dropping boilerplate and repeated passages.
 
-    ``Sentence.paragraph`` numbers the paragraphs that keep at least one sentence, from 0.
+    ``Sentence.paragraph`` numbers the paragraphs that keep at least one sentence, from 0; no
+    sentence is longer than ``sentence_chars``. ``budget`` is checked once per paragraph.
     """
     text = doc.text
     dropped = _Dropped()
@@ -450,6 +476,7 @@ def clean(doc: Document) -> CleanDocument:
     seen_sentences: set[str] = set()
     index = 0
     for pstart, pend in _paragraphs(text, dropped):
+        budget.check("cleaning")
         ptext = text[pstart:pend]
         pkey = _key(ptext)
         if pkey and pkey in seen_paragraphs:
@@ -457,7 +484,7 @@ def clean(doc: Document) -> CleanDocument:
             continue
         seen_paragraphs.add(pkey)
         kept_any = False
-        for s, e in split_sentences(ptext):
+        for s, e in split_sentences(ptext, sentence_chars):
             start, end = pstart + s, pstart + e
             stext = ptext[s:e]
             if not _HAS_TEXT.search(stext):

@@ -14,10 +14,12 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
 from incidex.errors import IncidexError
-from incidex.records import Document, Incident
+from incidex.records import Document, ExtractionFailure, Incident
+from incidex.settings import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is imported by the commands that use it
     from incidex.store import ApiToken
@@ -44,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     ex.add_argument("--batch-size", type=int, default=32, help="documents per batch (default 32)")
+    _budget_options(ex)
 
     db_help = (
         "database URL: a SQLite path or sqlite:///PATH (default incidex.db), or postgresql://USER@HOST/DB"
@@ -65,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         help="fetch URLs on loopback, private and link-local addresses too; off by default",
     )
     ing.add_argument("--batch-size", type=int, default=32)
+    _budget_options(ing)
     ing.add_argument(
         "--jobs",
         type=int,
@@ -144,6 +148,28 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _budget_options(parser: argparse.ArgumentParser) -> None:
+    """What one document may cost to extract; past a limit it fails alone, with its reason."""
+    parser.add_argument(
+        "--doc-seconds",
+        type=float,
+        default=DEFAULT_LIMITS.doc_seconds,
+        help=f"seconds of extraction per document (default {DEFAULT_LIMITS.doc_seconds:g})",
+    )
+    parser.add_argument(
+        "--doc-chars",
+        type=int,
+        default=DEFAULT_LIMITS.doc_chars,
+        help=f"characters of text per document (default {DEFAULT_LIMITS.doc_chars:,})",
+    )
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    if args.doc_seconds <= 0 or args.doc_chars <= 0:
+        raise IncidexError("--doc-seconds and --doc-chars must be more than 0")
+    return replace(DEFAULT_LIMITS, doc_seconds=args.doc_seconds, doc_chars=args.doc_chars)
+
+
 def _table_rows(doc: Document, incidents: list[Incident]) -> list[list[str]]:
     def count(c: object) -> str:
         if c is None:
@@ -187,7 +213,7 @@ def _print_table(rows: list[list[str]], out: TextIO) -> None:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from incidex.pipeline import extract_documents
+    from incidex.pipeline import extract_each
     from incidex.reader import ReadFailure, read_sources
 
     failures = 0
@@ -204,7 +230,12 @@ def _extract(args: argparse.Namespace) -> int:
                 yield item
 
     rows: list[list[str]] = []
-    for doc, incidents in extract_documents(documents(), batch_size=args.batch_size):  # type: ignore[arg-type]
+    limits = _limits(args)
+    for doc, incidents in extract_each(documents(), limits=limits, batch_size=args.batch_size):  # type: ignore[arg-type]
+        if isinstance(incidents, ExtractionFailure):
+            failures += 1
+            print(f"incidex: failed {incidents}", file=sys.stderr)
+            continue
         if args.format == "jsonl":
             line = {
                 "doc_id": doc.doc_id,
@@ -258,6 +289,7 @@ def _ingest(args: argparse.Namespace) -> int:
             extract=not args.no_extract,
             batch_size=args.batch_size,
             jobs=args.jobs,
+            limits=_limits(args),
             progress=progress,
         )
     if tty:

@@ -149,7 +149,7 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
         # "MAIDUGURI, Nigeria, Nov 17 - ...": a dateline dates the report
         dateline = (
             m.start() < 40
-            and bool(re.match(r"\s*(?:\([^)]*\))?\s*[-–—:]", text[m.end() :]))
+            and bool(re.match(r"\s*(?:\([^)]*\)\s*)?[-–—:]", text[m.end() :]))
             and (m.start() == 0 or "," in before)
         )
         # "two weeks before the election on 8 June", "a militant who joined the group in 2018",

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
+from incidex.budget import UNLIMITED, Budget
 from incidex.dates import DateMention, months_before, resolve, weekday_in
 from incidex.lexicon import alias_key
 from incidex.mentions import Mention
@@ -30,7 +32,12 @@ EXPLOSIVE = frozenset({"suicide", "air", "shelling", "grenade", "explosive"})
 
 @dataclass
 class Group:
-    """Mentions of one act, as the fold builds it."""
+    """Mentions of one act, as the fold builds it.
+
+    ``mentions`` only ever grows (append or extend); what the fold asks of a group (its best
+    place, place names, triggers, actors, tolls) is kept up to date from the mentions added
+    since the last question, so that a long document of many mentions costs time in
+    proportion to its length, not its square (issue 9)."""
 
     mentions: list[Mention] = field(default_factory=list)
     summary: bool = False
@@ -39,31 +46,59 @@ class Group:
     date_text: str | None = None
     date_mention: DateMention | None = None  # the phrase that gave the day
     context_date: dt.date | None = None  # the day the narrative was at when this act was first told
+    _seen: int = field(default=0, repr=False, compare=False)
+    _best_body: PlaceMention | None = field(default=None, repr=False, compare=False)
+    _best_any: PlaceMention | None = field(default=None, repr=False, compare=False)
+    _place_keys: set[str] = field(default_factory=set, repr=False, compare=False)
+    _triggers: set[str] = field(default_factory=set, repr=False, compare=False)
+    _actors: set[str] = field(default_factory=set, repr=False, compare=False)
+    _killed: set[int | None] = field(default_factory=set, repr=False, compare=False)
+
+    def _update(self) -> None:
+        for m in self.mentions[self._seen :]:
+            for p in m.places:
+                key = (p.rank, p.start)
+                # strictly smaller only: the first of equal places wins, as min() picks
+                if not m.title and (
+                    self._best_body is None or key < (self._best_body.rank, self._best_body.start)
+                ):
+                    self._best_body = p
+                if self._best_any is None or key < (self._best_any.rank, self._best_any.start):
+                    self._best_any = p
+                self._place_keys.add(alias_key(p.text))
+                if p.place:
+                    self._place_keys.add(alias_key(p.place.name))
+            self._triggers.update(m.triggers)
+            self._actors.update(a.canonical for a in m.actors if not a.as_target)
+            if not m.title:
+                self._killed.update(c.count.low for c in m.counts if c.kind == "killed")
+        self._seen = len(self.mentions)
 
     @property
     def best_place(self) -> PlaceMention | None:
-        places = [p for m in self.mentions if not m.title for p in m.places] or [
-            p for m in self.mentions for p in m.places
-        ]
-        return min(places, key=lambda p: (p.rank, p.start)) if places else None
+        """The most specific place its body names (its headlines' when the body names none)."""
+        self._update()
+        return self._best_body if self._best_body is not None else self._best_any
 
     @property
-    def place_keys(self) -> set[str]:
-        return {alias_key(p.text) for m in self.mentions for p in m.places} | {
-            alias_key(p.place.name) for m in self.mentions for p in m.places if p.place
-        }
+    def place_keys(self) -> AbstractSet[str]:
+        self._update()
+        return self._place_keys
 
     @property
-    def triggers(self) -> set[str]:
-        return {t for m in self.mentions for t in m.triggers}
+    def triggers(self) -> AbstractSet[str]:
+        self._update()
+        return self._triggers
 
     @property
-    def actors(self) -> set[str]:
-        return {a.canonical for m in self.mentions for a in m.actors if not a.as_target}
+    def actors(self) -> AbstractSet[str]:
+        self._update()
+        return self._actors
 
     @property
-    def killed(self) -> set[int | None]:
-        return {c.count.low for m in self.mentions if not m.title for c in m.counts if c.kind == "killed"}
+    def killed(self) -> AbstractSet[int | None]:
+        self._update()
+        return self._killed
 
 
 def is_summary(m: Mention) -> bool:
@@ -173,7 +208,7 @@ PAST_MONTHS = 2
 _SPECIFIC = ("air", "shelling", "grenade", "suicide", "abduction", "riot")
 
 
-def _kidnapping_and_bombing(kidnap: set[str] | frozenset[str], bomb: set[str] | frozenset[str]) -> bool:
+def _kidnapping_and_bombing(kidnap: AbstractSet[str], bomb: AbstractSet[str]) -> bool:
     """``kidnap`` tells an abduction and ``bomb`` a bombing that took nobody."""
     return "abduction" in kidnap and bool(bomb & EXPLOSIVE) and "abduction" not in bomb
 
@@ -250,12 +285,14 @@ def _relation_phrase(m: Mention) -> DateMention | None:
     return next((d for d in m.dates if d.kind == "days_after"), None)
 
 
-def fold(mentions: list[Mention], published: dt.date | None) -> list[Group]:
+def fold(mentions: list[Mention], published: dt.date | None, *, budget: Budget = UNLIMITED) -> list[Group]:
+    """Groups of mentions, one per act; ``budget`` is checked once per mention."""
     groups: list[Group] = []
     owner: dict[int, Group] = {}
     last_date: dt.date | None = None
     titles = [m for m in mentions if m.title]
     for m in (m for m in mentions if not m.title):
+        budget.check("folding mentions")
         day, kind = _mention_date(m, published, last_date)
         related: DateMention | None = None
         if day is None and m.anchor is not None and m.before_anchor is not None and m.anchor in owner:

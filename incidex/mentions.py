@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from incidex.actors import ActorMention, ClaimCue, find_actors, find_claims
+from incidex.budget import UNLIMITED, Budget
 from incidex.classify import target_of, trigger_classes, weapon_of
 from incidex.clean import date_abbreviation_before
 from incidex.counts import CountMention, find_counts
@@ -206,14 +207,20 @@ def _cut_off(before: Sentence, sentence: Sentence) -> bool:
 
 
 def find_mentions(
-    clean: CleanDocument, ents: dict[int, list[Entity]], countries: tuple[str, ...]
+    clean: CleanDocument,
+    ents: dict[int, list[Entity]],
+    countries: tuple[str, ...],
+    *,
+    budget: Budget = UNLIMITED,
 ) -> list[Mention]:
-    """Mentions of violent acts, in document order. ``ents`` maps sentence index to its entities."""
+    """Mentions of violent acts, in document order. ``ents`` maps sentence index to its entities;
+    ``budget`` is checked once per sentence."""
     lex = lexicon()
     mentions: list[Mention] = []
     section: str | None = None
     story = 0
     for si, sentence in enumerate(clean.sentences):
+        budget.check("mentions")
         if si and _cut_off(clean.sentences[si - 1], sentence):
             story += 1  # a listing page: the teaser before ended "… he added …"
         heading = _country_heading(sentence.text)

@@ -21,9 +21,15 @@ from incidex.records import Place
 
 # Upper-case Latin letters, accented ones included ("Çukurca", "Île"): re has no \p{Lu}.
 _UP = "[" + "".join(chr(c) for c in range(0x41, 0x250) if chr(c).isupper() and chr(c).isalpha()) + "]"
-_CAPWORD = rf"(?:{_UP}(?:[\w.-]|['’](?!s\b))*\w|{_UP})"
-_LINK = r"(?:\s+(?:al|el|ad|as|ash|an|ar|at|az|de|del|la|le|du|des|do|da|di|of|e|i|bin|ibn|bani|beni|wa)(?:-|\s+))?"
-CAP = rf"(?:(?:al|el|ad|an|as|ar|at|az|ash)-)?{_CAPWORD}(?:{_LINK}\s*{_CAPWORD}|\s+{_CAPWORD}|-{_CAPWORD}){{0,4}}"
+# A capitalised word: hyphens, full stops and apostrophes inside ("Dera-Ismail", "U.S.", "N'Djamena",
+# not a possessive "'s"). Apostrophes split it into runs of [\w.-] so that each character has one
+# way to be read: a pattern that can cut "Abu-Abu-Abu" into words in many ways backtracks
+# exponentially on a long run of them (issue 9).
+_CAPWORD = rf"(?:{_UP}[\w.-]*(?:['’](?!s\b)[\w.-]*)*\w|{_UP})"
+# What joins the words of a name: spaces, or a linking word ("Bab al-Hawa", "Dera Ismail Khan").
+# Two words are never joined by nothing or by a hyphen: that is one word (see _CAPWORD).
+_LINK = r"(?:\s+(?:al|el|ad|as|ash|an|ar|at|az|de|del|la|le|du|des|do|da|di|of|e|i|bin|ibn|bani|beni|wa)(?:-\s*|\s+)|\s+)"
+CAP = rf"(?:(?:al|el|ad|an|as|ar|at|az|ash)-)?{_CAPWORD}(?:{_LINK}{_CAPWORD}){{0,4}}"
 SUBLOCAL = (
     "neighbourhood",
     "neighborhood",
@@ -65,7 +71,9 @@ ADMIN_KINDS = {
     "territory": 3.0,
 }
 KINDS = r"(?:refugee\s+camp|local\s+government|settlement|island|agency|tribal\s+area|sub-district|neighbou?rhood|area|suburb|locality|quarter|village|camp|junction|road|street|town|city|district|circle|cercle|department|county|municipality|township|division|tehsil|commune|province|state|region|governorate|oblast|prefecture|territory)"
-_DIRECTION = r"(?:(?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)(?:ern)?|restive|remote|provincial|troubled|volatile|main|capital|coastal|border|desert|mountainous|tribal|nearby|neighbouring|neighboring|adjoining|southern|northern|eastern|western|port|northeastern|northwestern|southeastern|southwestern|rural|key|strategic|besieged|rebel-held|government-held|largest|second-largest|commercial|\w+-(?:held|controlled|dominated|run))"
+# Words before a place's name. Each reads one way only ("northern" is north + ern, "rebel-held" is
+# a word + -held): two ways to read a word double the work of each failed match (issue 9).
+_DIRECTION = r"(?:(?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)(?:ern)?|restive|remote|provincial|troubled|volatile|main|capital|coastal|border|desert|mountainous|tribal|nearby|neighbouring|neighboring|adjoining|port|rural|key|strategic|besieged|largest|second-largest|commercial|\w+-(?:held|controlled|dominated|run))"
 _OF_KIND = re.compile(
     rf"\b(?:(?i:the)\s+)?(?:(?i:{_DIRECTION})[\s,]+)*(?:(?P<demonym>{_CAPWORD})\s+)?(?P<kind>(?i:{KINDS}))\s+of\s+(?P<name>{CAP})"
 )
@@ -492,10 +500,16 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
 
 # What follows a dateline's place: "(Reuters)", a date ("Sokoto, Sept. 4, 2021:"), then a
 # colon or dash.
+# Three ways, each with one reading per character (a leading run of brackets or spaces read
+# in many ways made this quadratic per entity, issue 9): a colon or dash among the
+# punctuation right after the place; a date after it; or a bracket, closed after the
+# punctuation (the last bracket opened there: an earlier one closing inside it leaves a colon or
+# date for the first two ways), then perhaps a date.
+_DATELINE_DATE = r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?(?:,?\s*\d{4})?)"
 _DATELINE_TAIL = re.compile(
-    r"[^\w]*(?:\([^)]*\))?"
-    r"(?:\s*,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?(?:,?\s*\d{4})?))?"
-    r"\s*[:—–-]"
+    r"[^\w:—–-]*[:—–-]"
+    rf"|[^\w]*+{_DATELINE_DATE}\s*[:—–-]"
+    rf"|(?>[^\w]*\()[^)]*\)(?:\s*(?:,\s*)?{_DATELINE_DATE})?\s*[:—–-]"
 )
 _WORD = re.compile(r"[A-Z][\w'’.-]*\w|[A-Z]\.[A-Z]\.?")
 

@@ -593,17 +593,19 @@ _SKIP_TAGS = frozenset("script style noscript template iframe object svg math he
 
 def _html_to_text(html: str) -> str:
     """The text of an HTML fragment: one line a block (paragraph, heading, list item, ``<br>``),
-    spaces collapsed, scripts and styles dropped, entities decoded."""
+    spaces collapsed, scripts and styles dropped, entities decoded; NULs and lone surrogates
+    made U+FFFD (:func:`incidex.text.safe_text`)."""
+    html = safe_text(html)
     if "<" not in html and "&" not in html:
         return "\n".join(line for line in (" ".join(ln.split()) for ln in html.splitlines()) if line)
     from lxml import etree  # trafilatura's parser, already installed; imported on first use
 
     # libxml2's HTML parser, not html.parser: that one rescans to the end of the input at every
     # unclosed tag or comment ("<a <a <a ...": 17 s for 24 kB), libxml2 reads any input in
-    # linear time and stops at 256 levels of nesting. Bytes, so an encoding declaration in
-    # the fragment is harmless; NULs and lone surrogates are made U+FFFD first.
+    # linear time and stops at 256 levels of nesting. Bytes, so that an encoding declaration
+    # in the fragment is harmless.
     parser = etree.HTMLParser(encoding="utf-8", no_network=True)
-    root = etree.fromstring(safe_text(html).encode("utf-8"), parser)
+    root = etree.fromstring(html.encode("utf-8"), parser)
     if root is None:  # nothing but whitespace or comments
         return ""
     lines: list[list[str]] = [[]]

@@ -45,7 +45,7 @@ def no_process_left_behind() -> Iterator[None]:
         os.kill(p.pid, signal.SIGKILL)
     if left:
         listed = "; ".join(f"{p.pid} (parent {p.ppid}): {p.cmdline[:200]}" for p in left)
-        pytest.fail(f"the tests left {len(left)} processes running, killed now: {listed}")
+        pytest.fail(f"the tests left {len(left)} process(es) running, killed now: {listed}")
 
 
 #: ``shared/eval`` beside the repository: gold files and the reference scorer, when present.

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from incidex.dedup import NUM_PERM, NearDuplicates, digest, normalise
+from incidex.dedup import NUM_PERM, NearDuplicates, digest, normalise, sketch
 
 WIRE = """FICTIONVILLE, March 5 (Example Wire) - Gunmen on motorcycles opened fire on a crowded
 vegetable market in the northern town of Fictionville on Tuesday, killing at least seven people
@@ -190,6 +190,24 @@ def test_state_round_trip() -> None:
 def test_from_texts_does_not_match_among_its_items() -> None:
     index = NearDuplicates.from_texts([("wire", WIRE), ("copy", WIRE_EDITED)])
     assert len(index) == 2 and index.query(WIRE_EDITED) == ["copy", "wire"]
+
+
+def test_a_sketch_made_before_matches_and_inserts_as_the_text_does() -> None:
+    # what a caller does that must decide under a lock: the costly sketch first, then the rest
+    index = NearDuplicates.from_texts([("wire", WIRE), ("other", OTHER)])
+    copy = sketch(WIRE_EDITED)
+    assert index.match(copy) == index.query(WIRE_EDITED) == ["wire"]
+    index.insert("copy", copy)  # indexed without matching
+    assert index.query(WIRE) == ["wire", "copy"]
+    with pytest.raises(ValueError, match="key 'copy' appears twice"):
+        index.insert("copy", copy)
+
+
+def test_a_text_without_words_has_no_sketch() -> None:
+    index = NearDuplicates()
+    assert sketch(" ... ") is None and index.match(None) == []
+    index.insert("blank", None)
+    assert len(index) == 0
 
 
 def test_bad_state() -> None:

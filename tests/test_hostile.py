@@ -88,7 +88,7 @@ def _with(raw: str) -> Callable[[], bytes]:
 
 
 POISONS = [
-    Poison("surrogate-text", _with('{"doc_id": "p1", "text": TEXT, "note": "\\ud800"}'), stored=True),
+    Poison("surrogate-text", lambda: b'{"doc_id": "p1", "text": "Gunmen attacked \\ud800 Gao."}', stored=True),
     Poison(
         "surrogates-everywhere",
         lambda: (

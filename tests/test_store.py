@@ -32,6 +32,7 @@ from incidex.records import Count, Document, Evidence, Incident, Place
 from incidex.store import (
     DuplicateDocumentError,
     IncidentQuery,
+    InvalidRecordError,
     NotFoundError,
     Store,
     StoreError,
@@ -176,18 +177,24 @@ def test_duplicates_detected_by_url_digest_and_doc_id(store: Store) -> None:
     assert store.document_exists(url=None, digest=digest(doc.text)) == did
     assert store.document_exists(url="https://elsewhere/1", digest=digest(doc.text)) == did
     assert store.document_exists(url="https://elsewhere/1", digest="0" * 32) is None
-    for dup, dig in [
-        (make_doc(2, url=doc.url), "1" * 32),  # same URL
-        (make_doc(3), digest(doc.text)),  # same text
-        (Document(doc_id="doc1", text="other"), "2" * 32),  # same doc_id
+    other = store.add_document(make_doc(9), digest="9" * 32, retrieved_at=T0)
+    for dup, dig, same, existing in [
+        (make_doc(2, url=doc.url), "1" * 32, "url", did),
+        (make_doc(3), digest(doc.text), "text", did),
+        (Document(doc_id="doc1", text="other"), "2" * 32, "doc_id", did),
+        # the same text under another document's name: stored (as doc1), not a name taken
+        (Document(doc_id="doc9", text=doc.text), digest(doc.text), "text", did),
+        (make_doc(9, url=doc.url), "3" * 32, "url", did),
+        (Document(doc_id="doc1", text="x", url=make_doc(9).url), "4" * 32, "url", other),
     ]:
         with pytest.raises(DuplicateDocumentError) as e:
             store.add_document(dup, digest=dig, retrieved_at=T0)
-        assert e.value.existing_id == did and dup.doc_id in str(e.value)
+        assert (e.value.same, e.value.existing_id) == (same, existing)
+        assert dup.doc_id in str(e.value)
     # documents without a URL are not duplicates of each other
     for n in (4, 5):
         store.add_document(make_doc(n, url=None), digest=str(n) * 32, retrieved_at=T0)
-    assert store.counts()["documents"] == 3
+    assert store.counts()["documents"] == 4
 
 
 def test_iter_documents_pages_through_all_in_id_order(store: Store) -> None:
@@ -195,6 +202,37 @@ def test_iter_documents_pages_through_all_in_id_order(store: Store) -> None:
     assert [d.id for d in store.iter_documents(batch_size=3)] == ids
     assert [d.to_document() for d in store.iter_documents(batch_size=7)] == [make_doc(n) for n in range(7)]
     assert [d.id for d in store.iter_documents(batch_size=100)] == ids
+    assert [d.id for d in store.iter_documents(after=ids[2], batch_size=2)] == ids[3:]
+    assert list(store.iter_documents(after=ids[-1])) == []
+
+
+def test_report_ids_of_incidents(store: Store) -> None:
+    did, rids = add(store, 1, [fields(), fields(date="2024-05-20")])
+    a = store.create_incident(fields(), rids[:1], document_id=did, at=T0).id
+    b = store.create_incident(fields(), rids[1:], document_id=did, at=T0).id
+    assert store.report_ids([a, b, 99_999]) == {a: {rids[0]}, b: {rids[1]}, 99_999: set()}
+    assert store.report_ids([]) == {}
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("title", "a lone surrogate \ud800"),  # no encoder takes it (Document replaces it first)
+        ("killed", 10**20),  # beyond any integer column
+    ],
+)
+def test_a_value_the_engine_refuses_is_the_records_error(store: Store, where: str, value: Any) -> None:
+    doc = make_doc(1)
+    if where == "title":
+        object.__setattr__(doc, "title", value)  # past Document's own sanitiser
+    incs = [fields(killed=value)] if where == "killed" else [fields()]
+    with pytest.raises(InvalidRecordError) as e, store.transaction():
+        did = store.add_document(doc, digest=digest(doc.text), retrieved_at=T0)
+        store.add_reports(did, incs)
+    assert store.url.split("?")[0] not in str(e.value)  # about the record, not the database
+    assert store.counts()["documents"] == 0
+    add(store, 2, [fields()])  # the database is fine: the next record is stored
+    assert store.counts()["documents"] == 1
 
 
 def test_naive_datetimes_are_refused(store: Store) -> None:

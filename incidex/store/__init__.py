@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from incidex.store.dialects import DEFAULT_URL, make_engine, normalise_url, sqlite_read_only
-from incidex.store.errors import DuplicateDocumentError, NotFoundError, StoreError
+from incidex.store.errors import DuplicateDocumentError, InvalidRecordError, NotFoundError, StoreError
 from incidex.store.migrate import require_head, upgrade
 from incidex.store.records import (
     ApiToken,
@@ -42,6 +42,7 @@ __all__ = [
     "DuplicateDocumentError",
     "HistoryEntry",
     "IncidentQuery",
+    "InvalidRecordError",
     "NotFoundError",
     "Store",
     "StoreError",

@@ -809,7 +809,9 @@ def _within(
     return out
 
 
-def _duplicate(doc: Document, digest: str, clashes: Sequence[Row[Any]]) -> DuplicateDocumentError:
+def _duplicate(
+    doc: Document, digest: str, clashes: Sequence[Row[Any, Any, Any, Any]]
+) -> DuplicateDocumentError:
     """Why ``doc`` cannot be added, from the stored rows that share its URL, digest or doc_id:
     the same URL or text means the document is stored; the same doc_id alone, that another
     document has its name."""
