@@ -79,6 +79,7 @@ _ACTS = [
     "Rioters burned {n} shops in {town} on Friday after a disputed vote, witnesses said.",
 ]
 # Runs that made a rule or the model grow faster than the input (issue 9, findings 1 and 6).
+_FUZZ_TEXT = "fuzz-text-"  # each fuzzed text's file name, and so its doc_id, starts so
 _HOSTILE_UNITS = ["Abu-", ",", "(", "3-4-", "\n\n", "<a ", "Gunmen killed ", "\u2028", "..."]
 
 
@@ -99,8 +100,12 @@ def good_report(i: int) -> dict[str, str]:
 
 
 def hostile_texts() -> dict[str, str]:
-    """Finding 1 and 6's shapes, each a plain-text document."""
-    lead = "Gunmen killed 3 people in Kano on Monday, police said. "
+    """Finding 1 and 6's shapes, each a plain-text document (each lead its own, or the digest
+    of the normalised text would make one a duplicate of another)."""
+
+    def lead(n: int) -> str:
+        return f"Gunmen killed {n} people in Kano on Monday, police said. "
+
     paragraphs = "".join(
         f"Gunmen killed {i % 9 + 1} people in village {i} on Monday, police said.\n\n" for i in range(4000)
     )
@@ -108,10 +113,10 @@ def hostile_texts() -> dict[str, str]:
     return {
         "hyphens-60": "Gunmen killed " + "-".join(["Abu"] * 60) + " in Kano.",
         "hyphens-600": "Gunmen killed " + "-".join(["Abu"] * 600) + " in Kano.",
-        "commas-16k": lead + "," * 16_000 + ".",
-        "parens-10k": lead + "(" * 10_000,
+        "commas-16k": lead(3) + "," * 16_000 + ".",
+        "parens-10k": lead(4) + "(" * 10_000,
         "paragraphs-4000": paragraphs,
-        "digits-3-4-100k": lead + ("3-4-" * 25_000),
+        "digits-3-4-100k": lead(5) + ("3-4-" * 25_000),
         "sentence-1m": "Gunmen attacked Kano and " + "then fled " * 100_010,
         "page-60k-paragraphs": page,
     }
@@ -280,7 +285,7 @@ def build_corpus(folder: Path, docs: int, seed: int, skip: re.Pattern[str] | Non
     texts = place("fuzz-texts")
     texts.mkdir()
     for i in range(docs // 2):
-        (texts / f"{i:04d}.txt").write_bytes(fuzz.text_file(i))
+        (texts / f"{_FUZZ_TEXT}{i:04d}.txt").write_bytes(fuzz.text_file(i))
     return Corpus(folder=folder, kinds=kinds, good=docs)
 
 
@@ -294,11 +299,13 @@ def kind_of(source: str | None, corpus: Corpus) -> str:
 
 
 def failed_kind(line: str, corpus: Corpus) -> str:
-    """The kind of a failure line of the ingest's summary (it starts with the source's path)."""
+    """The kind of a failure line of the ingest's summary: it starts with the source's path (a
+    read failure) or the doc_id, which is a text file's stem (an extraction failure)."""
     for n, kind in enumerate(corpus.kinds, 1):
-        if line.startswith(str(corpus.folder / f"{n:02d}-{kind}")):
+        name = f"{n:02d}-{kind}"
+        if line.startswith((str(corpus.folder / name), name)):
             return kind
-    return "other"
+    return "fuzz-texts" if line.startswith(_FUZZ_TEXT) else "other"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,8 +387,9 @@ def traced_peaks(corpus: Corpus, figures: Figures) -> None:
 def short_reason(reason: str) -> str:
     """A failure's reason with its particulars (numbers, quoted values) taken out, to count."""
     reason = re.sub(r"'[^']*(?:'|\.\.\.)", "'...'", reason)  # a quoted value, whole or cut short
-    reason = re.sub(r"0x[0-9a-f]+", "0x..", reason)
-    reason = re.sub(r"(?<=[\s(])\d[\d,.]*", "N", reason)
+    reason = re.sub(
+        r"0x[0-9a-f]+|(?:^|(?<=[\s(]))\d[\d,.]*", lambda m: "0x.." if "x" in m[0] else "N", reason
+    )
     return reason.split(";")[0][:90]
 
 

@@ -31,14 +31,21 @@ GRACE_S = 15.0
 def no_process_left_behind() -> Iterator[None]:
     """Fail the session when a test leaves a process running: an ingest's worker outliving a
     killed ingest, a server not stopped. Processes the tests start stay in this process
-    group, reparented or not; those found are reported and then killed."""
+    group: those still running at the end that descend from this process, or lost their
+    parent (reparented, so it is outside the group), are reported and then killed. Other
+    members of the group (``make -j`` running another job beside the tests) are left alone."""
     before = {p.pid for p in procs.group_members()}
     yield
     me = os.getpid()
+    members = procs.group_members()
+    group = {me} | {p.pid for p in members}
+    descendants = {p.pid for p in procs.descendants(me)}
     new = [
         p
-        for p in procs.group_members()
-        if p.pid not in before and not (p.ppid == me and any(h in p.cmdline for h in OWN_HELPERS))
+        for p in members
+        if p.pid not in before
+        and (p.pid in descendants or p.ppid not in group)
+        and not (p.ppid == me and any(h in p.cmdline for h in OWN_HELPERS))
     ]
     left = procs.wait_gone((p.pid for p in new), GRACE_S)
     for p in left:

@@ -20,6 +20,7 @@ import pytest
 
 from incidex import reader
 from incidex.cli import main
+from incidex.reader import clean_title
 from incidex.store import open_store
 from tests import test_store
 
@@ -146,8 +147,15 @@ def ingest(
 
 
 def stored_ids(url: str) -> set[str]:
+    """The doc_ids stored; and every stored string as both engines and every reader need it:
+    no NUL, no lone surrogate, a title of one printable line."""
     with open_store(url) as store:
-        return {d.doc_id for d in store.iter_documents()}
+        docs = list(store.iter_documents())
+    for d in docs:
+        for value in (d.doc_id, d.text, d.url, d.title, d.source):
+            assert value is None or ("\x00" not in value and value.encode("utf-8")), d.doc_id
+        assert d.title == clean_title(d.title), d.title
+    return {d.doc_id for d in docs}
 
 
 def check_run(
