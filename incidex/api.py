@@ -167,6 +167,22 @@ def _public(request: Request, message: str) -> str:
     return message.replace(f" in {url}", "").replace(f"{url}: ", "").replace(url, "the database")
 
 
+def _public_failure(request: Request, failed: list[str]) -> str:
+    """Why a submitted report was not stored, as the submitter may read it: extraction's own
+    reasons as they are, a value the database refused without the driver's words (those are
+    in the server log, where ingest wrote them)."""
+    lines = [
+        line.split(_REFUSED, 1)[0] + "the database refused one of its values (the server log says which)"
+        if _REFUSED in line
+        else line
+        for line in failed
+    ]
+    return _public(request, "; ".join(lines))
+
+
+_REFUSED = "the database refused a value"
+
+
 def _from_database(exc: BaseException) -> bool:
     """Whether ``exc`` comes of a database failure (a driver error in its chain)."""
     seen: BaseException | None = exc
@@ -475,7 +491,7 @@ def create_app(
         )
         summary = ingest([doc], store, stories=request.app.state.stories)
         if summary.failed:
-            return _error(400, "; ".join(summary.failed))
+            return _error(400, _public_failure(request, summary.failed))
         stored = store.document_exists(url=sub.url, digest=key)
         assert stored is not None  # by this request, or by another writer since the check above
         if summary.duplicate:

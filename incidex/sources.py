@@ -117,11 +117,11 @@ def iter_sources(
     """
     guard = ANY_ADDRESS if allow_private_urls else PUBLIC_ONLY
     fetcher = Fetcher(client, limits=limits, guard=guard)
-    options = _Options(published=published, follow_links=follow_links, max_bytes=limits.fetch_bytes)
+    options = _Options(published=published, follow_links=follow_links, limits=limits)
     try:
         for source in sources:
             if source == "-":
-                yield from read_sources([source], published=published, stdin=stdin)
+                yield from read_sources([source], published=published, stdin=stdin, limits=limits)
             elif _URL.match(source):
                 yield from _read_url(source, fetcher, options)
             else:
@@ -134,7 +134,7 @@ def iter_sources(
 class _Options:
     published: dt.date | None
     follow_links: bool
-    max_bytes: int
+    limits: Limits
 
 
 def _short_id(prefix: str, key: str) -> str:
@@ -183,7 +183,7 @@ def _read_file(source: str, fetcher: Fetcher, options: _Options) -> Iterator[Doc
     ):
         yield from _read_feed_file(source, fetcher, options)
     else:
-        yield from read_sources([source], published=options.published)
+        yield from read_sources([source], published=options.published, limits=options.limits)
 
 
 def _file_is_feed(path: Path) -> bool:
@@ -201,14 +201,14 @@ def _read_feed_file(source: str, fetcher: Fetcher, options: _Options) -> Iterato
         return
     try:
         with path.open("rb") as handle:
-            data = handle.read(options.max_bytes + 1)
+            data = handle.read(options.limits.fetch_bytes + 1)
     except OSError as exc:
         yield open_failure(source, exc)
         return
-    if len(data) > options.max_bytes:
+    if len(data) > options.limits.fetch_bytes:
         yield failure(
             source,
-            f"larger than the {megabytes(options.max_bytes)} limit for a feed; split it or raise Limits.fetch_bytes",
+            f"larger than the {megabytes(options.limits.fetch_bytes)} limit for a feed; split it or raise Limits.fetch_bytes",
         )
         return
     yield from _feed_documents(data, source, None, fetcher, options)
