@@ -27,11 +27,14 @@ its copies against the database's).
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
+import sys
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -331,11 +334,29 @@ def _watch_parent() -> None:
     however it ends. A ``kill -9`` runs no clean-up, so the pool is never shut down; without
     this the worker (with its own copy of the model) would live on, and with it the
     forkserver and the resource tracker, which wait for it."""
+    _die_with_os_parent()
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(
             target=_exit_with, args=(parent.sentinel,), name="incidex-parent-watch", daemon=True
         ).start()
+
+
+def _die_with_os_parent() -> None:
+    """On Linux, ask the kernel to kill this worker when its own parent process (the
+    forkserver, which exits as soon as the ingest does) exits. The watching thread cannot run
+    while this worker's main thread holds the interpreter lock (a long regular expression,
+    the model); the kernel's signal needs no lock. Elsewhere the thread alone does the job."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl in this libc: the thread remains
+        return
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _exit_with(sentinel: int) -> None:
