@@ -76,7 +76,9 @@ NUMBER = (
     rf"(?:{_DIGITS})(?:\s+(?:hundred|thousand|million))?"
     rf"|(?:{_EXACT})"
     rf"|(?:{_VAGUE})"
-    rf"|(?:(?:{_WORD})(?:[\s-]+(?:and\s+)?(?:{_WORD}))*)"
+    # "and" joins word numbers only after a scale word ("one hundred and twenty"): read
+    # anywhere, "between seventeen and seventeen and ..." has a reading per "and" (issue 9)
+    rf"|(?:(?:{_WORD})(?:[\s-]+(?:(?:(?<=hundred)|(?<=thousand)|(?<=million))and\s+)?(?:{_WORD}))*)"
 )
 NUMBER_RE = re.compile(rf"^(?:{NUMBER})$", re.IGNORECASE)
 
