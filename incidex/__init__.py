@@ -9,19 +9,23 @@ Importing the package loads nothing heavy; the model, gazetteer and lexicons loa
 from __future__ import annotations
 
 from incidex.errors import IncidexError, InputError, ResourceError
-from incidex.pipeline import extract, extract_documents
-from incidex.records import Count, Document, Evidence, Incident, Place
+from incidex.pipeline import extract, extract_documents, extract_each
+from incidex.records import Count, Document, Evidence, ExtractionFailure, Incident, Place
+from incidex.settings import Limits
 
 __all__ = [
     "Count",
     "Document",
     "Evidence",
+    "ExtractionFailure",
     "Incident",
     "IncidexError",
     "InputError",
+    "Limits",
     "Place",
     "ResourceError",
     "extract",
     "extract_documents",
+    "extract_each",
 ]
 __version__ = "0.1.0"

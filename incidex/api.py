@@ -51,7 +51,7 @@ from incidex.api_guards import (
 from incidex.api_guards import error_response as _error
 from incidex.dedup import digest
 from incidex.errors import IncidexError
-from incidex.export import Exported, write_geojson
+from incidex.export import Exported, clean, write_geojson
 from incidex.ingest import StoryIndex, ingest
 from incidex.reader import ReadFailure
 from incidex.records import Document
@@ -101,7 +101,10 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    """``value`` as strict JSON carries it, dates as strings. A non-finite number or a lone
+    surrogate that an older version or direct SQL left in the database becomes null or U+FFFD
+    (logged, as exports do) rather than a 500 for every reader."""
+    return clean(json.loads(json.dumps(value, ensure_ascii=False, default=str)), "reply")
 
 
 def _summary(inc: StoredIncident) -> dict[str, Any]:

@@ -634,7 +634,10 @@ def test_corrections_are_typed_and_range_checked(
     assert client.get(f"/incidents/{inc['incident_id']}").json()["reviews"] == []
 
 
-def test_a_nan_stored_by_an_older_version_cannot_break_reads(writable: tuple[TestClient, str]) -> None:
+@pytest.mark.parametrize("bad", ["NaN", "1e999"])  # 1e999 reads back as infinity
+def test_a_nan_stored_by_an_older_version_cannot_break_reads(
+    writable: tuple[TestClient, str], bad: str
+) -> None:
     import re
     import sqlite3
 
@@ -647,7 +650,7 @@ def test_a_nan_stored_by_an_older_version_cannot_break_reads(writable: tuple[Tes
     with sqlite3.connect(db) as conn:  # what incidex before issue 9 committed for {"latitude": NaN}
         [(fields,)] = conn.execute("SELECT fields FROM incidents").fetchall()
         conn.execute(
-            "UPDATE incidents SET fields = ?", (re.sub(r'"latitude": [^,]+', '"latitude": NaN', fields),)
+            "UPDATE incidents SET fields = ?", (re.sub(r'"latitude": [^,]+', f'"latitude": {bad}', fields),)
         )
 
     def strict(text: str) -> object:

@@ -6,7 +6,6 @@ Everything else in the store is engine-neutral SQLAlchemy Core.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import sqlite3
@@ -78,13 +77,7 @@ def dumps(o: Any) -> str:
 def loads(s: str) -> Any:
     """The store's JSON columns read back; a NaN or Infinity an older incidex let into a SQLite
     database reads as null, so that one bad value cannot break every read."""
-    return json.loads(s, parse_constant=lambda name: None, parse_float=_finite_or_none)
-
-
-def _finite_or_none(text: str) -> float | None:
-    """A JSON number; one too large for a float ("1e999" reads as infinity) is null."""
-    value = float(text)
-    return value if math.isfinite(value) else None
+    return json.loads(s, parse_constant=lambda name: None)
 
 
 #: How a SQLite file incidex cannot write is opened: ``"ro"`` read-only (the WAL index can
