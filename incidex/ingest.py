@@ -39,6 +39,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
@@ -374,8 +375,17 @@ def _stored_only(batch: list[Document]) -> list[Extracted]:
     return [(d, []) for d in batch]
 
 
+#: What a worker runs on a batch: a module-level function, so that it pickles by name.
+Work = Callable[[list[Document], Limits], list[Extracted]]
+
+
 def _extracted(
-    batches: Iterator[list[Document]], *, extract: bool, jobs: int, limits: Limits = DEFAULT_LIMITS
+    batches: Iterator[list[Document]],
+    *,
+    extract: bool,
+    jobs: int,
+    limits: Limits = DEFAULT_LIMITS,
+    work: Work = _extract_batch,
 ) -> Generator[list[Extracted], None, None]:
     """Each batch with its incidents (or a document's failure), in order. With ``jobs`` > 0
     the extraction runs in that many worker processes while this one stores: storing is
@@ -388,23 +398,87 @@ def _extracted(
     head = list(islice(batches, 2))
     batches = chain(head, batches)
     if jobs < 1 or len(head) < 2:
-        yield from (_extract_batch(batch, limits) for batch in batches)
+        yield from (work(batch, limits) for batch in batches)
         return
-    # forkserver: workers start from a clean process, not a fork of one holding database
-    # connections and threads; each loads the model once.
-    pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"), initializer=_watch_parent
-    )
+    workers = _Workers(jobs)
     try:
-        pending: deque[Future[list[Extracted]]] = deque()
+        pending: deque[tuple[list[Document], Future[list[Extracted]]]] = deque()
         for batch in batches:
-            pending.append(pool.submit(_extract_batch, batch, limits))
+            pending.append((batch, workers.submit(work, batch, limits)))
             if len(pending) > jobs:
-                yield pending.popleft().result()
+                yield workers.result(pending, work, limits)
         while pending:
-            yield pending.popleft().result()
+            yield workers.result(pending, work, limits)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        workers.close()
+
+
+class _Workers:
+    """The extraction worker processes, started again when one dies.
+
+    A worker can die in a way no Python code catches: killed for memory, or a crash in the
+    model's native code on one document. The pool is then broken and every batch in flight is
+    lost with it, without saying which document did it. Its batch is extracted again one
+    document at a time in a new pool, so that only the document that kills a worker again is
+    failed (and every re-run does not stop at the same place); the other lost batches are
+    resubmitted whole. Each death costs a new worker's start (a model load, about 2 s)."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        # forkserver: workers start from a clean process, not a fork of one holding database
+        # connections and threads; each loads the model once.
+        return ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=_watch_parent,
+        )
+
+    def submit(self, work: Work, batch: list[Document], limits: Limits) -> Future[list[Extracted]]:
+        return self.pool.submit(work, batch, limits)
+
+    def restart(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = self._start()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def result(
+        self,
+        pending: deque[tuple[list[Document], Future[list[Extracted]]]],
+        work: Work,
+        limits: Limits,
+    ) -> list[Extracted]:
+        """The first pending batch's result, surviving the death of a worker."""
+        batch, future = pending.popleft()
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            log.warning("an extraction worker died; extracting its batch again one document at a time")
+        lost = [b for b, _ in pending]
+        pending.clear()
+        self.restart()
+        out = [pair for doc in batch for pair in self._alone(doc, work, limits)]
+        pending.extend((b, self.submit(work, b, limits)) for b in lost)
+        return out
+
+    def _alone(self, doc: Document, work: Work, limits: Limits) -> list[Extracted]:
+        try:
+            return self.submit(work, [doc], limits).result()
+        except BrokenProcessPool:
+            self.restart()
+            return [(doc, ExtractionFailure(doc.doc_id, WORKER_DIED))]
+
+
+#: Why a document that killed its extraction worker twice was failed.
+WORKER_DIED = (
+    "the extraction worker process died on this document (killed for memory, or a crash in "
+    "native code), twice; the others were extracted. Split the document, or give the machine "
+    "more memory"
+)
 
 
 def _batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:

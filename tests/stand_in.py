@@ -13,6 +13,7 @@ wire copies (near-duplicates of each other); every town, outlet and word is inve
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -110,6 +111,17 @@ def incidents_in(doc: Document) -> list[Incident]:
 
 
 Extracted = tuple[Document, list[Incident] | ExtractionFailure]
+
+#: A report holding this kills the worker process that extracts it (:func:`crash_on_marker`).
+CRASH_MARKER = "KILLS-THE-WORKER"
+
+
+def crash_on_marker(batch: list[Document], limits: object) -> list[Extracted]:
+    """A worker's batch function (see ``incidex.ingest.Work``) that dies as a native crash or
+    the kernel's out-of-memory killer would end a worker: at once, running no clean-up."""
+    if any(CRASH_MARKER in d.text for d in batch):
+        os._exit(70)
+    return [(d, incidents_in(d)) for d in batch]
 
 
 class StandIn:

@@ -26,7 +26,7 @@ import test_store  # noqa: E402
 import incidex.ingest  # noqa: E402
 from incidex.cli import main  # noqa: E402
 from incidex.ingest import ingest  # noqa: E402
-from incidex.records import Document  # noqa: E402
+from incidex.records import Document, ExtractionFailure  # noqa: E402
 from incidex.settings import Limits  # noqa: E402
 from incidex.sources import iter_sources  # noqa: E402
 from incidex.store import IncidentQuery, StoreError, open_store  # noqa: E402
@@ -342,3 +342,23 @@ def test_an_error_of_the_database_itself_stops_the_run_and_keeps_what_was_stored
         with pytest.raises(StoreError, match="stopped after 10 new documents, each stored whole"):
             ingest(docs, store, batch_size=1)
         assert sorted(d.doc_id for d in store.iter_documents()) == sorted(f"doc-{n}" for n in range(10))
+
+
+def test_a_document_that_kills_its_worker_fails_alone_and_the_rest_are_extracted() -> None:
+    """A worker killed by one document (for memory, or a crash in native code) breaks the
+    pool and loses every batch in flight; only that document may fail, in order, and the
+    others (in its batch and in the batches after it) are extracted."""
+    docs = [stand_in.numbered(i) for i in range(12)]
+    poison = Document(doc_id="poison", text=f"{stand_in.CRASH_MARKER} in an otherwise plain report.")
+    docs.insert(6, poison)  # in the second of four batches
+    batches = incidex.ingest._batches(docs, 4)
+    out = [
+        pair
+        for batch in incidex.ingest._extracted(batches, extract=True, jobs=1, work=stand_in.crash_on_marker)
+        for pair in batch
+    ]
+    assert [d.doc_id for d, _ in out] == [d.doc_id for d in docs]
+    failed = {d.doc_id: r for d, r in out if isinstance(r, ExtractionFailure)}
+    assert list(failed) == ["poison"]
+    assert failed["poison"].reason == incidex.ingest.WORKER_DIED
+    assert all(r == stand_in.incidents_in(d) for d, r in out if d.doc_id != "poison")
