@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument(
         "--published", type=_date, help="publication date (YYYY-MM-DD) for .txt/.html/stdin input"
     )
-    ex.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    ex.add_argument(
+        "--format", choices=("jsonl", "table"), default="jsonl", help="one JSON line a document, or a table"
+    )
     ex.add_argument("--batch-size", type=int, default=32, help="documents per batch (default 32)")
     _budget_options(ex)
 
@@ -67,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fetch URLs on loopback, private and link-local addresses too; off by default",
     )
-    ing.add_argument("--batch-size", type=int, default=32)
+    ing.add_argument("--batch-size", type=int, default=32, help="documents per batch (default 32)")
     _budget_options(ing)
     ing.add_argument(
         "--jobs",
@@ -80,19 +82,23 @@ def _parser() -> argparse.ArgumentParser:
     inc = sub.add_parser("incidents", help="query incidents in the database")
     inc.add_argument("--db", default=None, help=db_help)
     inc.add_argument("--country", help="ISO 3166-1 alpha-2 code")
-    inc.add_argument("--admin1")
+    inc.add_argument("--admin1", help="province or state, as the gazetteer names it")
     inc.add_argument("--near", metavar="LAT,LON,KM", help="within KM kilometres of LAT,LON")
-    inc.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
-    inc.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
+    inc.add_argument(
+        "--from", dest="date_from", type=_date, metavar="YYYY-MM-DD", help="on or after this day"
+    )
+    inc.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD", help="on or before this day")
     inc.add_argument("--type", dest="event_type", help="ACLED event type")
-    inc.add_argument("--min-killed", type=int)
+    inc.add_argument("--min-killed", type=int, help="at least this many killed (best figure)")
     inc.add_argument("--text", help="words that a reporting document contains")
     inc.add_argument("--limit", type=int, default=100, help="at most this many (0: all; default 100)")
-    inc.add_argument("--format", choices=("table", "jsonl", "csv"), default="table")
+    inc.add_argument("--format", choices=("table", "jsonl", "csv"), default="table", help="default table")
 
     exp = sub.add_parser("export", help="export all incidents")
     exp.add_argument("--db", default=None, help=db_help)
-    exp.add_argument("--format", choices=("acled-csv", "geojson", "jsonl", "parquet"), required=True)
+    exp.add_argument(
+        "--format", choices=("acled-csv", "geojson", "jsonl", "parquet"), required=True, help="output format"
+    )
     exp.add_argument("-o", "--output", help="file to write (required for parquet; default standard output)")
 
     srv = sub.add_parser("serve", help="serve the web page and the REST API over the database")
@@ -136,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         "list", help="list tokens: name, created, last write, expiry, state (never the secret)"
     )
     tok_list.add_argument("--db", default=None, help=db_help)
-    tok_list.add_argument("--format", choices=("table", "jsonl"), default="table")
+    tok_list.add_argument("--format", choices=("table", "jsonl"), default="table", help="default table")
     tok_rev = tok_sub.add_parser("revoke", help="revoke a token: from then on it answers 401")
     tok_rev.add_argument("token", metavar="NAME_OR_ID", help="the token's name, or its id from token list")
     tok_rev.add_argument("--db", default=None, help=db_help)
