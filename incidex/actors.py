@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from incidex.gazetteer import get_gazetteer
 from incidex.lexicon import alias_key, lexicon
 
-CLAIM_STATUSES = ("claimed", "denied", "suspected", "unclaimed", "unknown")
-
 _CLAIMED = re.compile(
     r"\b(?:claim(?:ed|ing|s)?\s+(?:(?:\w+\s+){0,3}?)?(?:responsibility|credit|the\s+(?:attack|bombing|killing|assault|blast|operation)s?)|"
     r"claim\s+of\s+responsibility|took\s+responsibility|(?:attack|bombing|killing|blast|operation)s?\s+(?:was|were)\s+claimed|claimed\s+by|"

@@ -9,7 +9,6 @@ abductions; violent crowds are riots.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from incidex.lexicon import lexicon
 
@@ -39,13 +38,6 @@ PRIORITY = (
 )
 EXPLOSIVE_CLASSES = frozenset({"suicide", "air", "shelling", "grenade", "explosive"})
 ARMED_TARGETS = frozenset({"police", "military", "armed group"})
-
-
-@dataclass(frozen=True)
-class Classes:
-    triggers: tuple[str, ...]  # trigger classes found, in PRIORITY order
-    weapon: str
-    target: str
 
 
 # Infantry weapons whose names hold an explosive word: used in shootings, not shelling.

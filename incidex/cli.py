@@ -1,7 +1,13 @@
-"""The ``incidex`` command: a thin layer over the library.
+"""The ``incidex`` command: a thin layer over the library, one function a command.
 
-    incidex extract INPUT... [--published YYYY-MM-DD] [--format jsonl|table]
-    incidex eval GOLD.jsonl [--out PRED.jsonl] [--json]
+    incidex extract   INPUT...: incidents of reports, printed (no database)
+    incidex ingest    SOURCE...: store, extract and merge into the database
+    incidex incidents / export: query the database, or write all of it out
+    incidex serve     the web page and the REST API
+    incidex token     create, list and revoke the API's write tokens
+    incidex eval      GOLD.jsonl: score extraction against a gold file
+
+``incidex COMMAND --help`` lists each command's options (all of them are in the README).
 
 Library errors become one line on stderr and a non-zero exit.
 """

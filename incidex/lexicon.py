@@ -1,8 +1,8 @@
 """Loads the versioned lexicon data files once, on first use.
 
 ``data/lexicon.toml`` holds trigger words, weapon and target terms, counting nouns and
-clause cues; ``data/actors.tsv`` holds named armed groups and their aliases. Matching is
-on folded text (see :func:`incidex.text.fold`).
+clause cues; ``data/actors.tsv`` holds named armed groups and their aliases. Names are
+compared folded (:func:`alias_key`).
 """
 
 from __future__ import annotations

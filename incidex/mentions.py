@@ -109,8 +109,8 @@ def _fronted_after(text: str) -> tuple[int, int | None] | None:
     return m.end(), DAY_COUNTS.get(n, int(n) if n.isdigit() else None)
 
 
-def _clauses(sentence: Sentence) -> list[tuple[int, int, int | None]]:
-    """(start, end, days) spans of a sentence's clauses, offsets into the sentence text."""
+def _clauses(sentence: Sentence) -> list[tuple[int, int]]:
+    """(start, end) spans of a sentence's clauses, offsets into the sentence text."""
     text = sentence.text
     cuts = [0]
     fronted = _fronted_after(text)
@@ -123,11 +123,7 @@ def _clauses(sentence: Sentence) -> list[tuple[int, int, int | None]]:
     for m in _AFTER.finditer(text):
         cuts.append(m.end())
     cuts = sorted(set(cuts))
-    spans = [(a, b) for a, b in zip(cuts, [*cuts[1:], len(text)], strict=True) if text[a:b].strip()]
-    out: list[tuple[int, int, int | None]] = []
-    for a, b in spans:
-        out.append((a, b, None))
-    return out
+    return [(a, b) for a, b in zip(cuts, [*cuts[1:], len(text)], strict=True) if text[a:b].strip()]
 
 
 def _country_heading(text: str) -> str | None:
@@ -233,9 +229,8 @@ def find_mentions(
         title = _is_title(sentence, clean.document.text)
         after = _AFTER.search(sentence.text)
         clause_spans = _clauses(sentence)
-        first_index = len(mentions)
         analysed = truecase(sentence.text) if is_shouting(sentence.text) else sentence.text
-        for a, b, _ in clause_spans:
+        for a, b in clause_spans:
             text = analysed[a:b]
             start = sentence.start + a
             triggers = trigger_classes(text)
@@ -293,7 +288,6 @@ def find_mentions(
                 mentions[-1] = _replace(
                     mentions[-1], before_anchor=days, anchor=lead.index, dates=(*mentions[-1].dates, *extra)
                 )
-        del first_index
     return mentions
 
 

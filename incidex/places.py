@@ -30,24 +30,6 @@ _CAPWORD = rf"(?:{_UP}[\w.-]*(?:['’](?!s\b)[\w.-]*)*\w|{_UP})"
 # Two words are never joined by nothing or by a hyphen: that is one word (see _CAPWORD).
 _LINK = r"(?:\s+(?:al|el|ad|as|ash|an|ar|at|az|de|del|la|le|du|des|do|da|di|of|e|i|bin|ibn|bani|beni|wa)(?:-\s*|\s+)|\s+)"
 CAP = rf"(?:(?:al|el|ad|an|as|ar|at|az|ash)-)?{_CAPWORD}(?:{_LINK}{_CAPWORD}){{0,4}}"
-SUBLOCAL = (
-    "neighbourhood",
-    "neighborhood",
-    "area",
-    "suburb",
-    "locality",
-    "quarter",
-    "district of",
-    "village",
-    "camp",
-    "refugee camp",
-    "junction",
-    "road",
-    "street",
-    "market",
-    "square",
-    "compound",
-)
 ADMIN_KINDS = {
     "district": 2.0,
     "circle": 2.0,
@@ -220,10 +202,6 @@ def _strip_name(name: str) -> str:
     name = name.strip(" ,.'’\"")
     name = re.sub(r"['’]s$", "", name)
     return name
-
-
-def fold_key(name: str) -> str:
-    return alias_key(name)
 
 
 def place_rank(place: Place | None, kind: str | None) -> float:
