@@ -84,7 +84,7 @@ _PHRASES: list[tuple[str, str]] = [
     ("vague", r"(?:last\s+year|earlier\s+this\s+year|in\s+\d{4}|recently|in\s+recent\s+(?:days|weeks))"),
 ]
 _PATTERN = re.compile("|".join(f"(?P<{k}>\\b{p}\\b)" for k, p in _PHRASES), re.IGNORECASE)
-# "said on Monday", "told AFP late Tuesday": the day of the report, not of the act.
+# "said on Monday", "told reporters late Tuesday": the day of the report, not of the act.
 _REPORTING = re.compile(
     r"\b(?:said|says|say|told|reported|announced|confirmed|added|stated|claimed\s+responsibility|statement|"
     r"reporting|released|posted|tweeted|quoted|identified|named|arrested|detained|condemns?|condemned|"
@@ -111,9 +111,7 @@ class DateMention:
     text: str
     days_before: int | None = None  # for "N days after": the other event is N days earlier
     reporting: bool = False  # "said on Monday": dates the report, not the act
-    dateline: bool = (
-        False  # "SRINAGAR, Feb 14: ...": the report's date, the lead's when nothing else dates it
-    )
+    dateline: bool = False  # "KORVALA, Feb 14: ...": the report's date, the lead's when nothing else dates it
 
 
 @dataclass(frozen=True)
@@ -146,14 +144,14 @@ def find_dates(text: str, offset: int = 0) -> list[DateMention]:
             elif days is not None and unit.startswith("week"):
                 days *= 7
         before = text[max(0, m.start() - 40) : m.start()]
-        # "MAIDUGURI, Nigeria, Nov 17 - ...": a dateline dates the report
+        # "DUNMORE, Norland, Nov 17 - ...": a dateline dates the report
         dateline = (
             m.start() < 40
             and bool(re.match(r"\s*(?:\([^)]*\)\s*)?[-–—:]", text[m.end() :]))
             and (m.start() == 0 or "," in before)
         )
         # "two weeks before the election on 8 June", "a militant who joined the group in 2018",
-        # "the deadliest since the war began in 2003": the day of something else
+        # "the worst attack since the war began in 2003": the day of something else
         elsewhere = kind != "days_after" and bool(_OTHER_EVENT.search(text[: m.start()]))
         out.append(
             DateMention(

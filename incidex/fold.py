@@ -1,10 +1,12 @@
 """Folds mentions into incidents: the many mentions of one act become one group.
 
-A mention joins the latest incident it is compatible with: not a different specific place,
-not a different day, not marked as another act ("another blast", "a third bombing").
+A mention joins the compatible incident it shares most with (the specific kind of act, a
+place, a named actor), the latest one on a tie; compatible means not a different specific
+place, not a different day, not marked as another act ("another blast", "a third bombing").
 A mention that names no place and no day ("the attack", "the blast") joins the latest
-incident. Summaries of several acts ("three bombings killed 63") never absorb the
-specific acts they sum up, and are dropped when those acts are told one by one.
+incident, unless it shares more with an older one. Summaries of several acts ("three bombings killed 21") never absorb the
+specific acts they sum up that name a place or day of their own, and are dropped when those
+acts are told one by one.
 """
 
 from __future__ import annotations
@@ -121,10 +123,10 @@ def _places_compatible(m: Mention, g: Group) -> bool:
     if pm.country and pg.country and pm.country != pg.country:
         return False
     m_keys = {alias_key(p.text) for p in m.places} | {alias_key(p.place.name) for p in m.places if p.place}
-    if m.anaphoric:  # "the attack on Jamal Street": a definite description points back
+    if m.anaphoric:  # "the attack on Palm Street": a definite description points back
         return True
     if pm.rank >= 2 and pg.rank <= 1.5 and pg.place is not None and km not in g.place_keys:
-        # "shells landed in the Hodan district" after a car bomb in Baidoa: a district not known
+        # "shells landed in Afgooye district" after a car bomb in Baidoa: a district not known
         # to hold the incident's town is somewhere else
         # a district the gazetteer does not know may hold the town (the best-fitting group wins)
         return pm.place is None or _contains(pm.place, pg.place)
@@ -174,7 +176,7 @@ def _dates_compatible(
         and (months_before(own, published) or 0) >= PAST_MONTHS
         and alias_key(own.text) != alias_key(g.date_text or "")
     ):
-        # "as in May 2016, when a car bomb killed ..." in a 2019 report: an older act
+        # "the attack in May 2016, when a car bomb killed ..." in a 2019 report: an older act
         # of its own, whatever undated mentions came before
         return False
     if (
@@ -233,7 +235,7 @@ def _kinds_compatible(m: Mention, g: Group) -> bool:
 
 
 def _sections_compatible(m: Mention, g: Group) -> bool:
-    """A bulletin's sections ("Burkina Faso", "Kenya") and a listing page's teasers hold
+    """A bulletin's sections ("Burkina Faso", "Niger") and a listing page's teasers hold
     different acts."""
     if any(x.story != m.story for x in g.mentions):
         return False
@@ -377,8 +379,8 @@ def _support_only(m: Mention) -> Mention:
 
 
 def _datelines(groups: list[Group], published: dt.date | None) -> None:
-    """A lead that no phrase dates takes its dateline's date ("SRINAGAR, Feb 14: nearly 40
-    personnel were killed ...")."""
+    """A lead that no phrase dates takes its dateline's date ("QUETTA, Feb 14: nearly 40
+    soldiers were killed ...")."""
     for g in groups:
         if g.date is not None:
             continue
@@ -421,7 +423,7 @@ def _drop_summaries(groups: list[Group]) -> list[Group]:
             if len(parts) >= 2:
                 first = g.mentions[0].index
                 for h in parts:
-                    # only acts told after the summary are its parts ("three bombings ... on Tuesday. A car bomb ...")
+                    # only acts told after the summary are its parts ("three bombings ... on Tuesday. A roadside bomb ...")
                     if (
                         h.date is None
                         and g.date is not None

@@ -76,9 +76,10 @@ NUMBER = (
     rf"(?:{_DIGITS})(?:\s+(?:hundred|thousand|million))?"
     rf"|(?:{_EXACT})"
     rf"|(?:{_VAGUE})"
-    # "and" joins word numbers only after a scale word ("one hundred and twenty"): read
-    # anywhere, "between seventeen and seventeen and ..." has a reading per "and" (issue 9)
-    rf"|(?:(?:{_WORD})(?:[\s-]+(?:(?:(?<=hundred)|(?<=thousand)|(?<=million))and\s+)?(?:{_WORD}))*)"
+    # "and" joins word numbers only right after a scale word ("one hundred and twenty",
+    # "two thousand and five"); the look-behind stands before the space. Read anywhere, the
+    # conjunction would give a run of word numbers a reading per "and" (issue 9).
+    rf"|(?:(?:{_WORD})(?:(?:(?:(?<=hundred)|(?<=thousand)|(?<=million))[\s-]+and\s+|[\s-]+)(?:{_WORD}))*)"
 )
 NUMBER_RE = re.compile(rf"^(?:{NUMBER})$", re.IGNORECASE)
 

@@ -1,7 +1,7 @@
 """Places named in a clause, ranked by how specific they are, resolved to the gazetteer.
 
-Candidates come from patterns news uses for locations ("the northwestern city of
-Karachi", "Kandahar province", "Baghdad's neighborhood of Shuala", "in Huyum") and from
+Candidates come from patterns news uses for locations ("the northwestern town of
+Gusau", "Kandahar province", "Baghdad's neighbourhood of Karrada", "in Huyum") and from
 the entity recogniser. Each is resolved against the offline gazetteer with the
 document's countries as context, and ranked: a neighbourhood or village is more specific
 than a town, a town than a district, a district than a province, a province than a country.
@@ -19,14 +19,14 @@ from incidex.lexicon import alias_key, lexicon
 from incidex.nlp import Entity
 from incidex.records import Place
 
-# Upper-case Latin letters, accented ones included ("Çukurca", "Île"): re has no \p{Lu}.
+# Upper-case Latin letters, accented ones included ("Çukurca"): re has no \p{Lu}.
 _UP = "[" + "".join(chr(c) for c in range(0x41, 0x250) if chr(c).isupper() and chr(c).isalpha()) + "]"
 # A capitalised word: hyphens, full stops and apostrophes inside ("Dera-Ismail", "U.S.", "N'Djamena",
-# not a possessive "'s"). Apostrophes split it into runs of [\w.-] so that each character has one
-# way to be read: a pattern that can cut "Abu-Abu-Abu" into words in many ways backtracks
+# not a possessive s). Apostrophes split it into runs of [\w.-] so that each character has one
+# way to be read: a pattern that can cut a long hyphenated run of one word into words in many ways backtracks
 # exponentially on a long run of them (issue 9).
 _CAPWORD = rf"(?:{_UP}[\w.-]*(?:['’](?!s\b)[\w.-]*)*\w|{_UP})"
-# What joins the words of a name: spaces, or a linking word ("Bab al-Hawa", "Dera Ismail Khan").
+# What joins the words of a name: spaces, or a linking word ("Ras al-Ain", "Dera Ismail Khan").
 # Two words are never joined by nothing or by a hyphen: that is one word (see _CAPWORD).
 _LINK = r"(?:\s+(?:al|el|ad|as|ash|an|ar|at|az|de|del|la|le|du|des|do|da|di|of|e|i|bin|ibn|bani|beni|wa)(?:-\s*|\s+)|\s+)"
 CAP = rf"(?:(?:al|el|ad|an|as|ar|at|az|ash)-)?{_CAPWORD}(?:{_LINK}{_CAPWORD}){{0,4}}"
@@ -68,7 +68,7 @@ _PREP = re.compile(
     rf"(?:the\s+(?:main\s+)?(?:entrance|gates?)\s+(?:to|of)\s+)?"  # "near the entrance to the Kabul airport"
     rf"(?:the\s+)?(?:(?:{_DIRECTION}|town|city|village)[\s,]+)*(?P<name>{CAP})"
 )
-# "The Karachi attack", "2016 Pathankot attack:": a place named by the act's name.
+# "The Karachi attack", "Würzburg train attack:": a place named by the act's name.
 _EVENT_NAME = re.compile(
     rf"(?P<name>{CAP}?)\s+(?:[a-z]+\s+){{0,2}}(?i:attacks?|bombings?|blasts?|massacre|shootings?|siege|explosions?|ambush|"
     rf"raid|offensive|hostage\s+crisis|car\s+bombing)\b"
@@ -81,14 +81,14 @@ _NOT_HERE = re.compile(
     r"(?:official|officials|spokesman|spokesperson|source|sources|correspondent|residents)\s+(?:in|at))\s*$",
     re.IGNORECASE,
 )
-# "Haditha Asphalt Factory", "Timbuktu Airport": a facility named after its town.
+# "Baiji Cement Factory", "Timbuktu Airport": a facility named after its town.
 _FACILITY = re.compile(
     r"\b(?:factory|airport|airfield|air\s+base|base|fair|university|hospital|school|college|mosque|church|market|"
     r"stadium|hotel|camp|station|checkpoint|prison|jail|bridge|port|refinery|plant|mall|bazaar|compound|arena|"
     r"concert\s+hall|theatre|theater|club|museum|embassy|consulate|cathedral|temple|shrine|square|park|court|dam)$",
     re.I,
 )
-# A country named after these is not where the act happened ("near the border with Mali").
+# A country named after these is not where the act happened ("near the border with Niger").
 _ELSEWHERE = re.compile(
     r"(?:-based|based\s+in|border\s+with|borders\s+with|from|for|to|fled\s+to|flee\s+to)\s+(?:the\s+)?$", re.I
 )
@@ -97,7 +97,7 @@ _BROAD = re.compile(
     r"\b(?:peninsula|valley|desert|mountains|region|coast|strip|bank|delta|basin|highlands|plateau|sahel|belt|corridor)$",
     re.I,
 )
-# "10 km south of", "northwest of": the place after it is a bearing, not the scene.
+# "10 km south of", "east of": the place after it is a bearing, not the scene.
 _BEARING = re.compile(rf"(?<!\bthe\s)\b{_BEARING_WORD}\s+of\s*$", re.I)
 # A site that bears its town's name and says so in a capitalised word ("Manchester Arena",
 # "Kabul Airport"); read wherever it stands, since such names open sentences.
@@ -184,8 +184,8 @@ class PlaceMention:
     rank: float  # 0 most specific ... 4 a country
     place: Place | None
     country: str | None
-    inside: str | None = None  # an enclosing place named with it ("Baghdad" for Shuala)
-    kind: str | None = None  # the kind word the text gives it ("town", "district", "neighbourhood")
+    inside: str | None = None  # an enclosing place named with it ("Karachi" for Lyari)
+    kind: str | None = None  # the kind word the text gives it (town, district, neighbourhood)
 
 
 _LEADING_CALENDAR = re.compile(
@@ -196,7 +196,7 @@ _LEADING_CALENDAR = re.compile(
 
 def _strip_name(name: str) -> str:
     name = _CALENDAR.sub("", name)  # "Baghdad Friday": the place ends where the date starts
-    name = _LEADING_CALENDAR.sub("", name)  # "26 April Mandera": and starts after it
+    name = _LEADING_CALENDAR.sub("", name)  # and starts after a leading date
     name = re.sub(r"^(?:the|an|a)\s+", "", name, flags=re.I)
     name = re.sub(r"\s+(?:The|A|An)$", "", name)  # "a market in Gwoza The explosions": a lost full stop
     name = name.strip(" ,.'’\"")
@@ -229,8 +229,8 @@ def _skeleton(name: str) -> str:
 
 def without_article(name: str, place: Place | None) -> str:
     """The name as written, less an Arabic article the place's own name does not carry:
-    "al-Arish" is filed as "Arish" (GeoNames: Arīsh), while "Al Bab" (Al Bāb) and "al-Shaab"
-    stay as written."""
+    "al-Arish" is filed as "Arish" (GeoNames: Arīsh), while "Al Bab" (Al Bāb) stays as
+    written."""
     bare = re.sub(r"^(?:al|el)[-\s]+(?=\w)", "", name, flags=re.I)
     if place is None or bare == name or place.kind != "city":
         return name
@@ -249,8 +249,8 @@ def plausible(name: str, place: Place) -> bool:
 
 def _resolve(gaz: Gazetteer, name: str, context: tuple[str, ...]) -> Place | None:
     """The gazetteer's reading of ``name`` in the document's countries, unless that reading
-    only matches another place's foreign-language alias ("Manchester" for a US town named
-    otherwise) while the name itself is a well-known place elsewhere."""
+    only matches another place's foreign-language alias (a big city's name that a small town
+    abroad lists among its names) while the name itself is a well-known place elsewhere."""
     place = gaz.resolve(name, context)
     if place is not None and context and not plausible(name, place):
         anywhere = gaz.resolve(name)
@@ -313,7 +313,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
             return
         if _NOT_HERE.search(text[max(0, start - offset - 30) : start - offset]):
             return
-        # "Jammu and Kashmir", "Bosnia and Herzegovina": one name with "and" in it
+        # "Jammu and Kashmir", "Bosnia and Herzegovina": one name with the word and in it
         joined = re.match(rf"\s+and\s+({_CAPWORD}(?:\s+{_CAPWORD})?)", text[start - offset + len(name) :])
         if joined:
             both = f"{name} and {joined.group(1)}"
@@ -331,7 +331,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         if code:
             place = gaz.resolve(name, (code,))
             if place is None or place.kind != "country":
-                return  # a demonym ("Pakistani", "Syrian") places nothing
+                return  # a demonym ("Yemeni") places nothing
             if how not in _PREP_KINDS:
                 return  # "U.S. officials said": a country named, not where it happened
         else:
@@ -347,7 +347,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
                 place = _unique(gaz, name)
             words = name.split()
             if place is None and len(words) > 1 and not kind and how in (*_PREP_KINDS, "weak"):
-                # "Battle of Mosul": the place after the last "of"; "Haditha Asphalt Factory": the leading words
+                # "Battle of Mosul": the place after the last of; "Baiji Cement Factory": the leading words
                 tail = re.split(r"\s+of\s+", name)[-1]
                 if tail != name:
                     place = gaz.resolve(tail, countries)
@@ -357,7 +357,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
                     else:
                         place = None
                 if not _FACILITY.search(name):
-                    words = []  # "Hayy al-Nasr" is a name of its own, not "Hayy" and more
+                    words = []  # a name of several words that names no facility is a name of its own
                 for n in range(len(words) - 1, 0, -1):
                     head = " ".join(words[:n])
                     place = _resolve(gaz, head, countries) if head.lower() not in _STOP_NAMES else None
@@ -402,7 +402,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         ):
             end = written_end
             written = re.sub(r"^the\s+", "", text[start - offset : end - offset], flags=re.I)
-        # "the Nangarhar district of Afghanistan": a country is a country, whatever kind word is near
+        # "the Paktia district of Afghanistan": a country is a country, whatever kind word is near
         rank = place_rank(place, None if place is not None and place.kind == "country" else kind_l)
         if label == "LOC" and place is None or _BROAD.search(written):
             rank = max(rank, 3.5)
@@ -412,7 +412,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         if key in abroad and place is not None and not home:
             return
         country = place.country if place else None
-        # a capitalised kind word is part of a name ("Old City"), not a description of the place
+        # a capitalised kind word is part of a name ("Sadr City"), not a description of the place
         described = kind_l if kind and not kind[0].isupper() else None
         mention = PlaceMention(written, start, end, rank, place, country, inside, described)
         old = out.get(key)
@@ -437,7 +437,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         kind = m.group("kind")
         name = m.group("name")
         if re.match(r"\s+of\s", text[m.end() :]):
-            continue  # "the Sinai city of al-Arish": the kind word belongs to the name after it
+            continue  # "the Sindh city of Sukkur": the kind word belongs to the name after it
         if kind[0].isupper() and _is_actor(f"{name} {kind}"):
             continue
         add(name, offset + m.start("name"), kind, "kind", written_end=offset + m.end())
@@ -446,7 +446,7 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         if outer is None:
             big = gaz.resolve(m.group("outer"), countries)
             if big is None or not plausible(m.group("outer"), big):
-                continue  # "Allah's Grace", "Obama's Administration": not a place's part
+                continue  # "Allah's Grace": not a place's part
             outer = big.country
         add(
             m.group("name"), offset + m.start("name"), None, "possessive", inside=m.group("outer"), home=outer
@@ -463,20 +463,20 @@ def find_places(text: str, offset: int, ents: list[Entity], countries: tuple[str
         elif label in ("PERSON", "ORG", "NORP", "DATE"):
             label = None
         add(m.group("name"), offset + m.start("name"), None, "weak" if weak else "prep", label=label)
-        # "in Rajah Buayan, Maguindanao": the name after the comma is the enclosing place
+        # "in Maiduguri, Borno state": the name after the comma is the enclosing place
         extra = _APPOSITION.match(text, m.end())
         if extra:
             add(extra.group("name"), offset + extra.start("name"), None, "weak")
     for e in ents:
         # buildings (FAC: "the Pakistani Consulate") name no place of their own; a dateline
-        # ("Paris: Nine people were killed in Lyon") names where it was written
+        # ("Paris: Nine people were killed in a shooting in Lyon") names where it was written
         dateline = e.start - offset < 3 and _DATELINE_TAIL.match(text[e.end - offset :])
         if e.label in ("GPE", "LOC") and offset <= e.start < offset + len(text) and not dateline:
             add(e.text, e.start, None, "entity", label=e.label)
     return sorted(out.values(), key=lambda p: p.start)
 
 
-# What follows a dateline's place: "(Reuters)", a date ("Sokoto, Sept. 4, 2021:"), then a
+# What follows a dateline's place: "(Reuters)", a date ("Sokoto, Sept. 4, 2024:"), then a
 # colon or dash.
 # Three ways, each with one reading per character (a leading run of brackets or spaces read
 # in many ways made this quadratic per entity, issue 9): a colon or dash among the
@@ -497,7 +497,7 @@ def countries_named(text: str, ents: list[Entity], gaz: Gazetteer | None = None)
 
     Tries runs of up to four capitalised words, longest first, so "Burkina Faso" and
     "Democratic Republic of Congo" are one country and "Three Yemeni soldiers" finds Yemen.
-    A demonym ("Yemeni", "Afghan asylum seeker") is weaker evidence of where an act
+    A demonym ("Yemeni") is weaker evidence of where an act
     happened than the country's name.
     """
     gaz = gaz or get_gazetteer()
@@ -509,7 +509,7 @@ def countries_named(text: str, ents: list[Entity], gaz: Gazetteer | None = None)
             run = words[i : i + n]
             if len(run) < n:
                 continue
-            # the words must be adjacent (only spaces or "of"/"the" between them)
+            # the words must be adjacent (only spaces or of/the/and between them)
             gaps = [text[a.end() : b.start()] for a, b in zip(run, run[1:], strict=False)]
             if any(not re.fullmatch(r"\s+(?:(?:of|the|and)\s+)*", g) for g in gaps):
                 continue
@@ -552,7 +552,7 @@ def demonym_locations(text: str, gaz: Gazetteer | None = None) -> list[str]:
 
 def notable_places(text: str, gaz: Gazetteer | None = None) -> list[Place]:
     """Well-known places (cities of 100,000 or more, provinces) a text names anywhere,
-    even outside a location phrase ("2016 Würzburg train attack: ..."): a last clue to
+    even outside a location phrase ("Würzburg train attack: ..."): a last clue to
     the country of an incident that names no place in the usual way."""
     gaz = gaz or get_gazetteer()
     out = []
