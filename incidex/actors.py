@@ -50,7 +50,8 @@ _TARGET_BEFORE = re.compile(
     r"\bbattle|\bwar\s+(?:on|with)|\bfight\s+against|\bfought)\s+(?:(?:an?|the|suspected|their|its|[\w-]+\s+(?:and|&))\s+){0,4}$",
     re.I,
 )
-# "al-Shabab, which is linked to al-Qaeda", "an al Qaeda affiliate": the parent, not the doer.
+# "Al-Shabaab, which is linked to al-Qaeda", "an al Qaeda affiliate": words naming a parent
+# organisation, which is not the doer when the doer is named too.
 _AFFILIATE = re.compile(
     r"(?:\b(?:linked|affiliated|allied|loyal|close|aligned|allegiance)\s+(?:to|with)|\bsworn\s+allegiance\s+to|"
     r"\b(?:an?|the)\s+(?:offshoot|branch|affiliate|faction|splinter\s+group|wing)\s+of)\s+(?:the\s+)?$",
@@ -59,13 +60,15 @@ _AFFILIATE = re.compile(
 _AFFILIATE_AFTER = re.compile(
     r"^[\s-]*(?:linked|affiliated|allied|affiliate|aligned|inspired|offshoot|branch)\b", re.I
 )
-# "the Huthi-run Al-Masirah TV", "Hamas-controlled Gaza": a group describing something else
+# "Hamas-controlled Gaza": a group describing something else. The actor pattern already refuses a
+# name a hyphen follows, so this finds nothing today.
 _MODIFIER_AFTER = re.compile(r"^-(?:run|controlled|held|owned|backed|dominated|administered)\b", re.I)
 _BLAMED_ON = re.compile(r"\bblam(?:ed|es|ing)\s+(?:\w+\s+)?on\s+(?:the\s+)?$", re.I)
 _BY_STATE = re.compile(
     rf"\b(?:by|from)\s+(?:the\s+)?(?P<who>[A-Z][\w.]*\.?(?:\s+[A-Z][\w.]*)?)(?:['’]s)?\s+(?P<force>{_FORCE})\b"
 )
-# Generic words after a group's name: "Houthi militiamen", "FARC rebels", "Islamic State group".
+# Generic words after a group's name ("Houthi gunmen"), dropped from the name as reported unless
+# the whole is an alias of its own ("FARC rebels", "Islamic State group").
 _GENERIC_TAIL = re.compile(
     r"\s+(?:militiamen|militia|militias|rebels?|militants?|fighters?|insurgents?|gunmen|extremists?|jihadists?|"
     r"members?|group|movement|guerrillas?|forces|terrorists?)$",
@@ -86,7 +89,7 @@ class ActorMention:
 
 @dataclass(frozen=True)
 class ClaimCue:
-    status: str  # "claimed", "denied", "unclaimed", "suspected"
+    status: str  # claimed, denied, unclaimed or suspected
     start: int
     end: int
     text: str
@@ -102,11 +105,11 @@ def find_actors(text: str, offset: int = 0) -> list[ActorMention]:
             continue
         name = re.sub(r"^the\s+", "", m.group(0), flags=re.I)
         short = _GENERIC_TAIL.sub("", name)
-        if short and alias_key(name) not in lex.actor_by_alias:  # "Houthi militiamen" -> "Houthi"
+        if short and alias_key(name) not in lex.actor_by_alias:  # "Houthi gunmen" -> "Houthi"
             name = short
         before = text[max(0, m.start() - 30) : m.start()]
         target = bool(_TARGET_BEFORE.search(before)) and not _BLAMED_ON.search(before)
-        # a parent organisation named after the doer is not the doer ("al-Shabab, which is
+        # a parent organisation named after the doer is not the doer ("Al-Shabaab, which is
         # linked to al-Qaeda"); named alone ("militants affiliated to IS") it is the attribution
         affiliate = bool(_AFFILIATE.search(before) or _AFFILIATE_AFTER.match(text[m.end() : m.end() + 20]))
         target = target or (affiliate and any(not a.as_target for a in out))
@@ -143,7 +146,7 @@ def find_actors(text: str, offset: int = 0) -> list[ActorMention]:
             continue
         force = (m.group("force") or "").lower()
         if not force:
-            # "Israel's strike", "a U.S. drone strike": the state itself
+            # "Israel's strike": the state itself
             if not re.match(
                 r"(?:air\s+|drone\s+|missile\s+)?(?:strikes?|raids?|shelling|bombardment)",
                 m.group("act"),

@@ -74,7 +74,7 @@ _NEGATED = re.compile(r"\b(?:no|not|without|never|nor)\s+(?:\w+\s+){0,2}$", re.I
 
 
 def _first_target(text: str) -> tuple[int, str] | None:
-    """The earliest target word that is not negated ("there were no rebel fighters near")."""
+    """The earliest target word that is not negated ("there were no soldiers near the village")."""
     best: tuple[int, str] | None = None
     for name, pat in lexicon().targets:
         for m in pat.finditer(text):
@@ -101,10 +101,10 @@ def victims_of(text: str) -> str | None:
 
 
 def target_of(text: str) -> tuple[str, bool] | None:
-    """The target type ``text`` names, and whether it is the object of an act ("targeting police").
+    """The target type ``text`` names, and whether it is the object of an act ("outside a police station").
 
     A word right after an attack verb or preposition ("attacked a checkpoint", "into a
-    crowded movie theater") says more than a word elsewhere in the clause.
+    bar") says more than a word elsewhere in the clause.
     """
     # what was hit ("outside a police station") before whom the figures count ("killed nine people")
     for kill_verbs in (False, True):
