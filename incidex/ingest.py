@@ -207,7 +207,7 @@ class StoryIndex:
 
 def _within_reach(fields: dict[str, Any], incident: StoredIncident) -> bool:
     """Cheap pre-filter before reading an incident's reports: two towns farther apart than any
-    merge allows (merge.FAR_KM, doubled for districts) are two incidents. A province's or a
+    merge allows (``merge.BLOCKING.reach_km``: far_km, doubled for districts) are two incidents. A province's or a
     country's point (ACLED geo_precision 3) says nothing of distance: a town in it may be far
     from its centre."""
     lat, lon = fields.get("latitude"), fields.get("longitude")
@@ -215,7 +215,7 @@ def _within_reach(fields: dict[str, Any], incident: StoredIncident) -> bool:
         return True
     if fields.get("geo_precision") == 3 or incident.fields.get("geo_precision") == 3:
         return True
-    return merge.km((lat, lon), (incident.latitude, incident.longitude)) <= 2 * merge.FAR_KM
+    return merge.km((lat, lon), (incident.latitude, incident.longitude)) <= merge.BLOCKING.reach_km
 
 
 def merge_report(

@@ -16,7 +16,9 @@ probability in 0..1. **Blocking rules** come first; any one of them makes the sc
   but it is bounded: by the month or year its date words name ("in October 2017", "in July"
   meaning the latest July before publication, "In 2014"), and by publication, since a
   report cannot tell of an act more than a day after it was published.
-* *Countries*: both known and different.
+* *Countries*: both known and different. An unknown country blocks nothing here; but when
+  ingesting, the store's candidate query matches the country exactly, so a report of unknown
+  country meets only incidents of unknown country (see :class:`Blocking`).
 * *Event types* incompatible: an abduction is never a bombing, an air strike or a clash; a
   riot is never a bombing, an air strike or an abduction; a protest matches only a protest
   or a riot, a strategic development only its own kind. Kinds one act is often told as are
@@ -25,32 +27,30 @@ probability in 0..1. **Blocking rules** come first; any one of them makes the sc
   (100 km when one is a district); or one is a province and the other lies in a different
   province.
 
+These rules and their parameters are declared once, in :data:`BLOCKING`, which the store's
+candidate query and ingest's distance pre-filter read too.
+
 Otherwise the evidence is added up as match weights (log2 likelihood ratios, as in
 Fellegi-Sunter record linkage) on a prior of -4 and turned into a probability
-``1 / (1 + 2 ** -weight)``:
+``1 / (1 + 2 ** -weight)``. The weights are declared in :data:`COMPARISONS`; this table is
+:func:`weights_table`'s output:
 
-============  ==========================================================================
-date          same day +3.5, one day apart +1. One day unknown: a report published 0-2
-              days after the other's day +1, later -2; both unknown and published within
-              a day of each other +0.5; a named month +0.5, a named year 0; no bound at
-              all -1.
-place         same town (name, alias, detail such as "X of Y", geonames id, or a spelling
-              within 85% similarity) +3, but +1 when the two name different spots in it;
-              same district or unlocated name +2; within 25 km +2.5, within 50 km +0.5; a
-              place inside the other's province +0.5, the same province +1, the same
-              country named +0.5; two names, one not located, -1; no place on a side 0.
-country       same +0.5.
-type          same sub-event type +1.5, same event type +0.5; IED vs air strike -0.5;
-              bombing or air strike vs armed clash -1; bombing vs attack on civilians -1,
-              air strike vs attack -1.5; clash vs attack -1; abduction vs attack 0; riot
-              vs attack or clash -1.5, riot vs protest -0.5.
-killed        best figures equal +1.5 (+0.5 under 5); within a factor 2 +0.5; a factor 2-5
-              apart 0; more than a factor 5 apart: the later report higher -0.5 (tolls
-              rise as reports come in), the later report lower -1.5, order unknown -1.
-wounded       half the killed weights.
-perpetrator   same group (any alias) +1.5; one name's words inside the other's
-              ("Taliban", "Pakistani Taliban") +0.5; near spellings 0; different -1.5.
-============  ==========================================================================
+| comparison | levels and match weights |
+|---|---|
+| prior | -4 |
+| date | same day +3.5; one day apart +1; published 0-2 days after the other's day +1; published later than that -2; both unknown, published within a day +0.5; a named month +0.5; a named year 0; no bound -1 |
+| place | same town +3; same town, different spots +1; same district or unlocated name +2; within 25 km +2.5; within 50 km +0.5; 50-100 km apart (a district) 0; same province named +1; inside the other's province +0.5; same name, province or country +0.5; province or country, nothing shared 0; two names, one not located -1; no place on a side 0 |
+| country | same +0.5; unknown 0 |
+| type | same sub-event type +1.5; same event type +0.5; unknown 0; bomb vs strike -0.5; bomb vs clash -1; strike vs clash -1; bomb vs attack -1; strike vs attack -1.5; clash vs attack -1; attack vs abduction 0; riot vs attack -1.5; riot vs clash -1.5; riot vs protest -0.5 |
+| killed | equal, 5 or more +1.5; equal, under 5 +0.5; within a factor 2 +0.5; a factor 2-5 apart 0; apart, later report higher -0.5; apart, later report lower -1.5; apart, order unknown -1; unknown 0 |
+| wounded | equal, 5 or more +0.75; equal, under 5 +0.25; within a factor 2 +0.25; a factor 2-5 apart 0; apart, later report higher -0.25; apart, later report lower -0.75; apart, order unknown -0.5; unknown 0 |
+| perpetrator | same group +1.5; one name inside the other +0.5; near spellings 0; different -1.5; unknown 0 |
+
+Notes on the levels: a *town* agrees by name, alias, detail such as "X of Y", geonames id, or
+a spelling within 85% similarity; *different spots* are two details in one town. An unknown
+day is bounded by its named month or year, else only by publication. Killed figures compare
+the best figures (tolls rise as reports come in, so a later higher figure is weak evidence
+against); "one name inside the other" is "Taliban" and "Pakistani Taliban".
 
 Two reports are one incident when the probability is above :data:`THRESHOLD` (0.5, a
 weight above 0): an even balance of evidence keeps them apart.
@@ -120,14 +120,205 @@ from incidex.lexicon import alias_key
 
 #: Reports whose :func:`same_incident` probability reaches this are one incident.
 THRESHOLD = 0.5
+
+
+# ---------------------------------------------------------------------------------------
+# The merge rules, declared as data (as splink declares comparisons and ``block_on`` rules):
+# the scoring functions below read their weights here, the store's candidate query and
+# ingest's pre-filter read :data:`BLOCKING`, and tests/test_merge_rules.py checks the README
+# table against :data:`COMPARISONS`.
+
+
+@dataclass(frozen=True)
+class Level:
+    """One labelled outcome of a comparison and its match weight (log2 likelihood ratio)."""
+
+    label: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One piece of evidence compared between two reports, with its labelled levels."""
+
+    name: str
+    levels: tuple[Level, ...]
+
+    def __getitem__(self, label: str) -> float:
+        for level in self.levels:
+            if level.label == label:
+                return level.weight
+        raise KeyError(f"comparison {self.name!r} has no level {label!r}")
+
+    def scaled(self, name: str, factor: float) -> Comparison:
+        """The same levels under another name, every weight times ``factor``."""
+        return Comparison(name, tuple(Level(lv.label, lv.weight * factor) for lv in self.levels))
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """A rule that makes two reports two incidents whatever the rest of the evidence."""
+
+    name: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Blocking:
+    """The blocking rules and their parameters, read by the pairwise decision
+    (:func:`match_weight`), the store's candidate query (``Store.candidate_incidents``) and
+    ingest's distance pre-filter (``ingest._within_reach``).
+
+    **Unknown country.** In the pairwise decision an unknown country blocks nothing: only two
+    known, different countries do. The store's candidate query, however, matches the country
+    exactly, so when ingesting, a report of unknown country is only compared with incidents of
+    unknown country, and a report of known country never with them (``Store.candidate_incidents``
+    with ``country=None``). Both behaviours are kept as they are.
+    """
+
+    rules: tuple[BlockingRule, ...]
+    #: Days two known dates (or date spans) may differ by.
+    day_window: int = 1
+    #: Km beyond which two located towns are different places.
+    far_km: float = 50.0
+    #: far_km is multiplied by this when either place is a district (or named, not located).
+    district_factor: float = 2.0
+    #: Days around a report's date in which the store looks for candidate incidents: wider than
+    #: day_window because a stored incident's date is its merged date; the members decide.
+    candidate_days: int = 3
+    #: At most this many candidate incidents are read from the store per report.
+    candidate_limit: int = 200
+
+    @property
+    def reach_km(self) -> float:
+        """The farthest two located places of one incident can be (a district's reach)."""
+        return self.far_km * self.district_factor
+
+    def far(self, coarse: int) -> float:
+        """Km beyond which two places block, for the coarser ACLED precision (1 town)."""
+        return self.far_km * (1 if coarse == 1 else self.district_factor)
+
+    @staticmethod
+    def countries_block(a: str | None, b: str | None) -> bool:
+        """Two known, different countries; an unknown one blocks nothing here."""
+        return bool(a and b and a != b)
+
+
+BLOCKING = Blocking(
+    rules=(
+        BlockingRule("dates", "days more than one apart"),
+        BlockingRule("countries", "different countries"),
+        BlockingRule("kinds", "incompatible kinds of act"),
+        BlockingRule(
+            "places",
+            "located places more than 50 km apart (100 km for a district), or a province and a"
+            " place in a different province",
+        ),
+    )
+)
+
 #: Log2 prior odds that two reports of one country and time window are the same incident.
 PRIOR = -4.0
-#: Days two known dates may differ by.
-DATE_WINDOW = 1
-#: Km beyond which two towns are different places (districts get twice this).
-FAR_KM = 50.0
 #: Km within which two located places count as the same place.
 NEAR_KM = 25.0
+#: Days two known dates may differ by (:data:`BLOCKING`).
+DATE_WINDOW = BLOCKING.day_window
+#: Km beyond which two towns are different places (districts get twice this; :data:`BLOCKING`).
+FAR_KM = BLOCKING.far_km
+
+DATE = Comparison(
+    "date",
+    (
+        Level("same day", 3.5),
+        Level("one day apart", 1.0),
+        Level("published 0-2 days after the other's day", 1.0),
+        Level("published later than that", -2.0),
+        Level("both unknown, published within a day", 0.5),
+        Level("a named month", 0.5),
+        Level("a named year", 0.0),
+        Level("no bound", -1.0),
+    ),
+)
+PLACE = Comparison(
+    "place",
+    (
+        Level("same town", 3.0),
+        Level("same town, different spots", 1.0),
+        Level("same district or unlocated name", 2.0),
+        Level("within 25 km", 2.5),
+        Level("within 50 km", 0.5),
+        Level("50-100 km apart (a district)", 0.0),
+        Level("same province named", 1.0),
+        Level("inside the other's province", 0.5),
+        Level("same name, province or country", 0.5),
+        Level("province or country, nothing shared", 0.0),
+        Level("two names, one not located", -1.0),
+        Level("no place on a side", 0.0),
+    ),
+)
+COUNTRY = Comparison("country", (Level("same", 0.5), Level("unknown", 0.0)))
+TYPE = Comparison(
+    "type",
+    (
+        Level("same sub-event type", 1.5),
+        Level("same event type", 0.5),
+        Level("unknown", 0.0),
+        # two different kinds of act; a pair not listed is incompatible (blocks)
+        Level("bomb vs strike", -0.5),
+        Level("bomb vs clash", -1.0),
+        Level("strike vs clash", -1.0),
+        Level("bomb vs attack", -1.0),
+        Level("strike vs attack", -1.5),
+        Level("clash vs attack", -1.0),
+        Level("attack vs abduction", 0.0),
+        Level("riot vs attack", -1.5),
+        Level("riot vs clash", -1.5),
+        Level("riot vs protest", -0.5),
+    ),
+)
+KILLED = Comparison(
+    "killed",
+    (
+        Level("equal, 5 or more", 1.5),
+        Level("equal, under 5", 0.5),
+        Level("within a factor 2", 0.5),
+        Level("a factor 2-5 apart", 0.0),
+        Level("apart, later report higher", -0.5),
+        Level("apart, later report lower", -1.5),
+        Level("apart, order unknown", -1.0),
+        Level("unknown", 0.0),
+    ),
+)
+#: Wounded figures weigh half as much as killed ones.
+WOUNDED = KILLED.scaled("wounded", 0.5)
+PERPETRATOR = Comparison(
+    "perpetrator",
+    (
+        Level("same group", 1.5),
+        Level("one name inside the other", 0.5),
+        Level("near spellings", 0.0),
+        Level("different", -1.5),
+        Level("unknown", 0.0),
+    ),
+)
+#: Every comparison :func:`match_weight` adds up, in order.
+COMPARISONS = (DATE, PLACE, COUNTRY, TYPE, KILLED, WOUNDED, PERPETRATOR)
+
+
+def _signed(weight: float) -> str:
+    return "0" if weight == 0 else f"{weight:+g}"
+
+
+def weights_table() -> str:
+    """The merge weights as a Markdown table, generated from :data:`PRIOR` and
+    :data:`COMPARISONS`; the README and this module's docstring carry it verbatim (a test
+    checks)."""
+    rows = [("prior", _signed(PRIOR))]
+    rows += [(c.name, "; ".join(f"{lv.label} {_signed(lv.weight)}" for lv in c.levels)) for c in COMPARISONS]
+    return "\n".join(
+        ["| comparison | levels and match weights |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows]
+    )
+
 
 MERGED_FIELDS = (
     "event_type",
@@ -204,19 +395,8 @@ _KIND_OF_TYPE = {
     "Protests": "protest",
     "Strategic developments": "strategic",
 }
-# Weight for two different kinds; a pair absent from the table is incompatible.
-_CROSS_KIND = {
-    frozenset({"bomb", "strike"}): -0.5,
-    frozenset({"bomb", "clash"}): -1.0,
-    frozenset({"strike", "clash"}): -1.0,
-    frozenset({"bomb", "attack"}): -1.0,
-    frozenset({"strike", "attack"}): -1.5,
-    frozenset({"clash", "attack"}): -1.0,
-    frozenset({"attack", "abduction"}): 0.0,
-    frozenset({"riot", "attack"}): -1.5,
-    frozenset({"riot", "clash"}): -1.5,
-    frozenset({"riot", "protest"}): -0.5,
-}
+# Weight for two different kinds (from TYPE's "x vs y" levels); a pair absent is incompatible.
+_CROSS_KIND = {frozenset(lv.label.split(" vs ")): lv.weight for lv in TYPE.levels if " vs " in lv.label}
 
 
 def _kind(inc: Mapping[str, Any]) -> str | None:
@@ -232,12 +412,12 @@ def _type_weight(a: Mapping[str, Any], b: Mapping[str, Any]) -> float | None:
     """Weight of the event types; ``None`` when they cannot be one act."""
     ka, kb = _kind(a), _kind(b)
     if ka is None or kb is None:
-        return 0.0
+        return TYPE["unknown"]
     if ka != kb:
         return _CROSS_KIND.get(frozenset({ka, kb}))
     if a.get("sub_event_type") and a.get("sub_event_type") == b.get("sub_event_type"):
-        return 1.5
-    return 0.5
+        return TYPE["same sub-event type"]
+    return TYPE["same event type"]
 
 
 _GENERIC_PLACE = re.compile(
@@ -295,7 +475,7 @@ def _precision(inc: Mapping[str, Any]) -> int | None:
 def _place_weight(a: Mapping[str, Any], b: Mapping[str, Any]) -> float | None:
     """Weight of the places; ``None`` when they are too far apart to be one act."""
     if not a.get("place") or not b.get("place"):
-        return 0.0
+        return PLACE["no place on a side"]
     pa, pb = _precision(a) or 2, _precision(b) or 2
     coarse = max(pa, pb)
     if coarse >= 3:
@@ -306,23 +486,27 @@ def _place_weight(a: Mapping[str, Any], b: Mapping[str, Any]) -> float | None:
         if big_admin and small_admin:
             if alias_key(big_admin) != alias_key(small_admin):
                 return None
-            return 1.0 if same_name and min(pa, pb) >= 3 else 0.5
-        return 0.5 if same_name else 0.0
+            if same_name and min(pa, pb) >= 3:
+                return PLACE["same province named"]
+            return PLACE["inside the other's province"]
+        if same_name:
+            return PLACE["same name, province or country"]
+        return PLACE["province or country, nothing shared"]
     ca, cb = _coords(a), _coords(b)
     same_id = a.get("geonames_id") is not None and a.get("geonames_id") == b.get("geonames_id")
     d = km(ca, cb) if ca is not None and cb is not None else None
-    if not same_id and d is not None and d > FAR_KM * (1 if coarse == 1 else 2):
+    if not same_id and d is not None and d > BLOCKING.far(coarse):
         return None  # also two towns of one name far apart
     if same_id or _names_agree(_place_names(a), _place_names(b)):
         da, db = a.get("place_detail"), b.get("place_detail")
         if da and db and not _names_agree(_place_names({"place": da}), _place_names({"place": db})):
-            return 1.0  # one town, but two different spots in it
-        return 3.0 if coarse == 1 else 2.0
+            return PLACE["same town, different spots"]
+        return PLACE["same town"] if coarse == 1 else PLACE["same district or unlocated name"]
     if d is None:
-        return -1.0  # two names, one of them not located
+        return PLACE["two names, one not located"]
     if d <= NEAR_KM:
-        return 2.5
-    return 0.5 if d <= FAR_KM else 0.0
+        return PLACE["within 25 km"]
+    return PLACE["within 50 km"] if d <= FAR_KM else PLACE["50-100 km apart (a district)"]
 
 
 _MONTHS = {
@@ -398,27 +582,31 @@ def _date_weight(
     if lo_a > hi_b + DATE_WINDOW or lo_b > hi_a + DATE_WINDOW:
         return None
     if _date(a.get("date")) and _date(b.get("date")):
-        return 3.5 if lo_a == lo_b else 1.0
+        return DATE["same day"] if lo_a == lo_b else DATE["one day apart"]
     # The less precise side: how narrowly does it pin the day down?
     (lo, hi, pub), (lo_o, hi_o, pub_o) = sorted(
         ((lo_a, hi_a, pub_a), (lo_b, hi_b, pub_b)), key=lambda s: s[1] - s[0], reverse=True
     )
     if lo > -_UNBOUNDED:  # a month or a year named
         width = hi - lo + 1
-        return 0.5 if width <= 45 else 0.0 if width <= 400 else -1.0
+        if width <= 45:
+            return DATE["a named month"]
+        return DATE["a named year"] if width <= 400 else DATE["no bound"]
     # Only a publication date: a report published right after the other's day (or the same
     # day as the other undated report) is likely fresh news of the same act.
     if pub is not None and hi_o - lo_o <= 2:
         # the other's day is (nearly) known
-        return 1.0 if 0 <= pub.toordinal() - hi_o <= 2 else -2.0
+        if 0 <= pub.toordinal() - hi_o <= 2:
+            return DATE["published 0-2 days after the other's day"]
+        return DATE["published later than that"]
     if (
         lo_o == -_UNBOUNDED
         and pub is not None
         and pub_o is not None
         and abs((pub - pub_o).days) <= DATE_WINDOW
     ):
-        return 0.5
-    return -1.0
+        return DATE["both unknown, published within a day"]
+    return DATE["no bound"]
 
 
 def _best(count: Any) -> int | None:
@@ -429,24 +617,25 @@ def _best(count: Any) -> int | None:
 
 
 def _count_weight(
-    a: Any, b: Any, pub_a: dt.date | None, pub_b: dt.date | None, *, scale: float = 1.0
+    a: Any, b: Any, pub_a: dt.date | None, pub_b: dt.date | None, *, comparison: Comparison = KILLED
 ) -> float:
     """Weight of two casualty figures. Tolls rise as reports come in, so a later report
     with a much higher figure is only weak evidence against; a later one with a much lower
     figure is stronger evidence."""
+    c = comparison
     x, y = _best(a), _best(b)
     if x is None or y is None:
-        return 0.0
+        return c["unknown"]
     if x == y:
-        return scale * (1.5 if x >= 5 else 0.5)
+        return c["equal, 5 or more"] if x >= 5 else c["equal, under 5"]
     if max(x, y) <= 2 * min(x, y):
-        return scale * 0.5
+        return c["within a factor 2"]
     if max(x, y) <= 5 * max(min(x, y), 1):
-        return 0.0
+        return c["a factor 2-5 apart"]
     if pub_a is None or pub_b is None or pub_a == pub_b:
-        return scale * -1.0
+        return c["apart, order unknown"]
     later_higher = (y > x) == (pub_b > pub_a)
-    return scale * (-0.5 if later_higher else -1.5)
+    return c["apart, later report higher"] if later_higher else c["apart, later report lower"]
 
 
 def _perpetrator_names(inc: Mapping[str, Any]) -> set[str]:
@@ -457,15 +646,15 @@ def _perpetrator_names(inc: Mapping[str, Any]) -> set[str]:
 def _perpetrator_weight(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
     na, nb = _perpetrator_names(a), _perpetrator_names(b)
     if not na or not nb:
-        return 0.0
+        return PERPETRATOR["unknown"]
     if na & nb:
-        return 1.5
+        return PERPETRATOR["same group"]
     wa, wb = alias_key(a["perpetrator"]), alias_key(b["perpetrator"])
     if set(wa.split()) <= set(wb.split()) or set(wb.split()) <= set(wa.split()):
-        return 0.5  # "Taliban", "Pakistani Taliban"
+        return PERPETRATOR["one name inside the other"]  # "Taliban", "Pakistani Taliban"
     if fuzz.token_set_ratio(wa, wb) >= 85:
-        return 0.0  # "Saudi-led coalition", "Saudi Arabian-led coalition"
-    return -1.5
+        return PERPETRATOR["near spellings"]  # "Saudi-led coalition", "Saudi Arabian-led coalition"
+    return PERPETRATOR["different"]
 
 
 def match_weight(
@@ -477,7 +666,7 @@ def match_weight(
     """Log2 odds that ``a`` and ``b`` are one incident, or ``None`` when a blocking rule
     says they cannot be (see the module docstring)."""
     ca, cb = a.get("country"), b.get("country")
-    if ca and cb and ca != cb:
+    if BLOCKING.countries_block(ca, cb):
         return None
     parts = [
         _date_weight(a, b, *published),
@@ -487,9 +676,9 @@ def match_weight(
     if any(p is None for p in parts):
         return None
     total = PRIOR + sum(p for p in parts if p is not None)
-    total += 0.5 if ca and ca == cb else 0.0
+    total += COUNTRY["same"] if ca and ca == cb else COUNTRY["unknown"]
     total += _count_weight(a.get("killed"), b.get("killed"), *published)
-    total += _count_weight(a.get("wounded"), b.get("wounded"), *published, scale=0.5)
+    total += _count_weight(a.get("wounded"), b.get("wounded"), *published, comparison=WOUNDED)
     total += _perpetrator_weight(a, b)
     return total
 

@@ -28,6 +28,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyErro
 from sqlalchemy.sql.elements import ColumnElement
 
 from incidex.geo import bounding_box, haversine_km
+from incidex.merge import BLOCKING
 from incidex.records import Document, Incident
 from incidex.store.dialects import SQLITE_BUSY_TIMEOUT_S, WRITE, text_match
 from incidex.store.errors import DuplicateDocumentError, InvalidRecordError, NotFoundError, StoreError
@@ -303,12 +304,18 @@ class Store:
     # -- incidents ----------------------------------------------------------------------------
 
     def candidate_incidents(
-        self, *, country: str | None, date: dt.date | None, days: int = 3, limit: int = 200
+        self,
+        *,
+        country: str | None,
+        date: dt.date | None,
+        days: int = BLOCKING.candidate_days,
+        limit: int = BLOCKING.candidate_limit,
     ) -> list[StoredIncident]:
         """Incidents a report of ``country`` on ``date`` may belong to, newest first.
 
-        Same country (``None``: incidents of unknown country); dated within ``days`` of
-        ``date`` or undated (``date`` ``None``: any date).
+        Same country (``None``: incidents of unknown country; see ``merge.Blocking`` on what
+        an unknown country does); dated within ``days`` of ``date`` or undated (``date``
+        ``None``: any date).
         """
         conds = [
             incidents.c.country == country if country is not None else incidents.c.country.is_(None),
