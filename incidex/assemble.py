@@ -1,7 +1,7 @@
 """From a group of mentions to one :class:`Incident`, every field with its evidence.
 
 Rules a careful coder follows: the first figure in the body is the toll unless the text
-updates it ("raising the death toll to eight") or widens it ("up to 19"); headlines only
+updates it ("raising the death toll to seven") or widens it ("up to 14"); headlines only
 fill what the body leaves empty. The place is the most specific one the mentions name.
 The perpetrator is the group that claimed the act, else the first named actor that acted.
 """
@@ -62,7 +62,7 @@ def _count(mentions: list[CountMention]) -> CountMention | None:
         ):
             current = c  # an update, an exact figure after "several", a toll after "no casualties"
         elif c.count.low is None and c.count.high is not None:
-            # "five died, but a witness said up to 14 were killed": the range widens
+            # "five were killed, but a resident said up to 14 were killed": the range widens
             low, high = current.count.low, current.count.high
             if c.count.high > max(x for x in (low, high, 0) if x is not None):
                 current = CountMention(
@@ -176,7 +176,7 @@ def assemble(
                 statuses = {c.status for c in m.claims}
                 status = "suspected" if "suspected" in statuses else status
                 break
-        # "Yes, our jets struck the camp": a claim in a mention that names nobody else
+        # "We carried out the attack, a spokesman said": a claim in a mention that names nobody else
         if perp is not None and any(
             c.status == "claimed" and not [a for a in m.actors if not a.as_target]
             for m in ordered
@@ -338,8 +338,8 @@ def reported_place(group: Group, context: tuple[str, ...] = ()) -> tuple[PlaceMe
     resolved = [p for p in located if p.place is not None]
     if resolved:
         # the country most of the located places agree on; on a tie, the broadest place's, by
-        # what the gazetteer says it is (a "district" that only matched a town abroad is a
-        # town), then one the document names, one the first telling names, the biggest
+        # what the gazetteer says it is (a place called a district that only matched a town
+        # abroad is a town), then one the document names, one the first telling names, the biggest
         votes = Counter(p.country for p in resolved)
         frame = max(
             resolved,
@@ -364,12 +364,12 @@ def reported_place(group: Group, context: tuple[str, ...] = ()) -> tuple[PlaceMe
 
 def _site(p: PlaceMention) -> bool:
     """Named with a word that says it is a town, an area or a site: "the city of Gardez",
-    "Bagram district", "Gush Etzion Junction"."""
+    "Bagram district", "Gush Junction"."""
     return p.kind in _TOWN_OR_ADMIN or p.text.rsplit(None, 1)[-1].lower() in _SITE_NAME
 
 
-# The last word of a name that makes it a small place of its own ("Sadr City" and "Taji
-# District" defer to the city they are part of).
+# The last word of a name that makes it a small place of its own (an unlocated name ending in
+# another word, "Taji District", defers to the city it is part of).
 _SITE_NAME = frozenset({"junction", "island", "settlement", "village", "camp"})
 
 
@@ -428,7 +428,7 @@ PROVINCE_REACH_KM = 250.0
 def _perpetrator_name(actor: ActorMention, text: str) -> str:
     """The name as the report writes it: the form of this actor's names it uses most, the
     one first written here on a tie ("PKK" in a report that spells the name out once and
-    says PKK after). A two-letter form ("IS") gives way to the canonical name."""
+    says PKK after). A two-letter form gives way to the canonical name."""
     forms = [f for f in dict.fromkeys((actor.name, actor.canonical, *actor.aliases)) if len(f) > 2]
     counts = {f: len(re.findall(rf"(?<!\w){re.escape(f)}(?!\w)", text, flags=re.I)) for f in forms}
     used = {f: n for f, n in counts.items() if n}
@@ -441,8 +441,8 @@ def _perpetrator_name(actor: ActorMention, text: str) -> str:
 
 
 def anchored(group: Group) -> bool:
-    """The guide's bar for an incident: a kind and a place, a day or a figure ("in 2011" or
-    "last month" is no day)."""
+    """The guide's bar for an incident: a kind and a place, a day or a figure (a year or a
+    month alone is no day)."""
     return group.date is not None or any(
         m.places or m.counts or any(d.kind not in _NO_DAY for d in m.event_dates) for m in group.mentions
     )

@@ -78,7 +78,7 @@ _KIND_ORDER = {_COUNTRY: 0, _ADMIN1: 1, _REGION: 2, _CITY: 3}
 #: Without a country context a town must be this big to be chosen (provinces and
 #: countries need not be): a name that only a village bears is more likely something else.
 MIN_POPULATION_WITHOUT_CONTEXT = 15_000
-#: A stop word ("Police", "Man") resolves only in a context country, to a place this big.
+#: A stop word ("Police") resolves only in a context country, to a place this big.
 MIN_POPULATION_FOR_STOPWORD = 5_000
 #: A town of a province's name counts as that province's seat ("Kandahar" the city rather
 #: than the province) when it lies in it, or anywhere in the country when this big
@@ -94,7 +94,7 @@ WORLD_CITY_POPULATION = 1_000_000
 _SKIP_COUNTRIES = frozenset({"AN", "CS"})
 
 # Leading Arabic articles ("al-", "el-" and the assimilated "ash-", "ad-", ...): names are
-# indexed with and without them, so "Al-Shaab"/"Shaab" and "El Geneina"/"Geneina" meet.
+# indexed with and without them, so "El Geneina"/"Geneina" meet.
 # fmt: off
 _ARTICLES = frozenset((
     "al", "el", "ad", "ar", "as", "ash", "at", "ath", "az", "an", "ed", "er", "es", "esh", "et",
@@ -186,8 +186,7 @@ _FINAL_H_RE = re.compile(r"(?<=[aeiou])h\b")
 def _index_key(folded: str) -> str:
     """The key a folded name is indexed under: every Arabic article spelt "al".
 
-    "Ash Sha'b" and "Al-Sha'b" both become "al shab"; "Ma'arrat an-Nu'man" and "Ma'arrat
-    al-Nu'man" meet. Index and queries use the same key.
+    "Ma'arrat an-Nu'man" and "Ma'arrat al-Nu'man" meet. Index and queries use the same key.
     """
     return " ".join("al" if w in _ARTICLES else w for w in folded.split())
 
@@ -653,11 +652,11 @@ class Gazetteer:
         """Every country, province, region or town whose name or an alternate name folds
         like ``name``.
 
-        Arabic articles count as one ("Ash Sha'b" finds "Al-Sha'b") and may be left out
-        ("Shaab" finds "Al-Sha'ab" and the other way round). No kind words are interpreted and
-        no looser spellings tried: see :meth:`resolve`. Ordered: names matched with their
-        article first, then countries, provinces, regions, towns, own names before alternate
-        names, biggest first.
+        Arabic articles count as one ("Ma'arrat an-Nu'man" finds "Ma'arrat al-Nu'man") and may
+        be left out ("Geneina" finds "El Geneina" and the other way round). No kind words are
+        interpreted and no looser spellings tried: see :meth:`resolve`. Ordered: names matched
+        with their article first, then countries, provinces, regions, towns, own names before
+        alternate names, biggest first.
         """
         hits = self._hits(_index_key(fold(name)), loose=False)
         hits.sort(key=lambda h: (h.via_article, _KIND_ORDER[h.kind], h.alternate, -h.population, h.eid))

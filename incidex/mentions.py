@@ -1,11 +1,11 @@
 """Incident mentions: the clauses of a cleaned document that speak of an act of violence.
 
 A sentence is cut into clauses where news packs two acts into one ("a car bomb killed
-three, while another blast left one dead"; "the attack comes a day after nine people
-were killed in Peshawar"). Each clause with a trigger becomes a :class:`Mention` carrying
-everything later stages need: figures, date phrases, places, actors, claim cues, weapon
-and target words, and flags for what disqualifies it (aggregate tolls, threats, trials,
-fiction, negation).
+three people in Quetta on Monday, while another blast left one dead in Peshawar"; "the blast
+comes a day after an ambush killed nine soldiers in Peshawar"). Each clause with a trigger
+becomes a :class:`Mention` carrying everything later stages need: figures, date phrases,
+places, actors, claim cues, weapon and target words, and flags for what disqualifies it
+(aggregate tolls, threats, trials, fiction, negation).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ _SPLIT = re.compile(
 _AFTER = re.compile(
     r"(?:\b(?:comes?|came|coming|follow(?:s|ed|ing)?|occurred|took\s+place|happened)\s+|,\s+)"
     r"(?=(?:just\s+|only\s+)?(?:a|an|one|two|three|four|five|six|seven|several|few|days|weeks)\s+(?:days?\s+|weeks?\s+)?after\b"
-    # "hours after a bomb tore through ...": only before a new act, not "hours after the
+    # "hours after a bomb tore through a market": only before a new act, not "hours after the
     # group claimed the blast"
     r"|(?:just\s+|only\s+)?(?:a\s+few\s+|several\s+)?hours\s+after\s+(?:a|an|another|at\s+least|\d+|two|three|four|five|six|seven|eight|nine|ten)\s"
     r"(?![^,.;]{0,60}\b(?:claim|said|announc)))",
@@ -144,8 +144,8 @@ def _is_title(sentence: Sentence, text: str) -> bool:
     return sentence.paragraph <= 2 and not re.search(r"[.!?\"”’']$", t) and len(t.split()) <= 20
 
 
-# A relative clause tells background ("the cleric, who was charged in the U.S. over a plot
-# to bomb..."): the cues that disqualify a clause are read in its main part only.
+# A relative clause tells background ("said a cleric who was charged in the U.S. over a plot
+# to bomb a subway"): the cues that disqualify a clause are read in its main part only.
 _PERSON_BACKGROUND = re.compile(
     r"\b(?:who|whom)\s+(?:was|were|is|are|had\s+been|has\s+been|had)\s+(?:\w+\s+)?(?:indicted|charged|born|arrested|wanted|"
     r"convicted|jailed|sentenced|trained|educated|living|based|raised|deported|expelled|released)\b",
@@ -163,7 +163,7 @@ _SUPERLATIVE = re.compile(
 
 
 def _dates_of_updates(dates: list[DateMention], counts: tuple[CountMention, ...]) -> list[DateMention]:
-    """ "The toll rose to 292 on Thursday": the day of an updated toll dates the update, not the act."""
+    """ "The death toll rose to 12 on Thursday": the day of an updated toll dates the update, not the act."""
     updates = [c for c in counts if c.update]
     return [_replace_date(d) if any(c.start <= d.start <= c.end + 30 for c in updates) else d for d in dates]
 
@@ -180,15 +180,15 @@ _RANK = re.compile(r"\bthe\s+\d+(?:st|nd|rd|th)\b[^.;]{0,60}?(?:\bthis\s+year|\b
 def _flags(text: str, counts: bool) -> frozenset[str]:
     cues = lexicon().cues
     main = text[: m.start()] if (m := _RELATIVE.search(text)) and m.start() > 20 else text
-    # "Capping the bloodiest week of the year so far, police said two car bombs killed 40
-    # ...": an opening participle phrase sets the scene; its tally words do not
-    # make the clause a tally
+    # "Ending the bloodiest month of the year so far, officials said three car bombs killed
+    # 25": an opening participle phrase sets the scene; its tally words do not make the
+    # clause a tally
     opener = re.match(r"\s*[A-Z][a-z]+ing\b[^,]*,", main)
     scope = main[opener.end() :] if opener else main
     # "one of the worst attacks in recent years", "the deadliest since 2003": a comparison
     # that ranks this act, not a tally of many
     scope = _SUPERLATIVE.sub(" ", scope)
-    if counts:  # "... killed a journalist, the 9th murder of its kind this year": a rank, not a tally
+    if counts:  # "killed a journalist ..., the 9th murder of its kind this year": a rank, not a tally
         scope = _RANK.sub(" ", scope)
     flags = {name for name, pat in cues.items() if name != "reporting" and pat.search(scope)}
     if counts:
@@ -238,7 +238,7 @@ def find_mentions(
             if not triggers and not counts:
                 continue
             dates = tuple(_dates_of_updates(find_dates(text, start), counts))
-            # places in a clause about a person ("the cleric, who was charged in the U.S.") are
+            # places in a relative clause about a person (where someone was charged or born) are
             # that person's story, not where this act happened
             who = _PERSON_BACKGROUND.search(text)
             places = tuple(
@@ -246,8 +246,8 @@ def find_mentions(
                     text[: who.start()] if who and who.start() > 20 else text, start, sentence_ents, countries
                 )
             )
-            # a group named in a relative clause ("youths who accuse ... of failing to stop attacks
-            # by M23") is background, not the perpetrator of this act
+            # a group named in a relative clause ("residents of the town, who accuse the army of
+            # failing to stop attacks by M23") is background, not the perpetrator of this act
             rel = _RELATIVE.search(text)
             actors = tuple(find_actors(text[: rel.start()] if rel and rel.start() > 20 else text, start))
             claims = tuple(find_claims(text, start))
@@ -269,7 +269,7 @@ def find_mentions(
                 target=target_of(text),
                 weapon=weapon_of(text, triggers),
                 new=bool(_NEW.search(text)),
-                # a clause with a toll but no act ("we counted 19 dead") retells the act before it
+                # a clause with a toll but no act ("nurses have counted 12 bodies") retells the act before it
                 anaphoric=bool(_ANAPHOR.search(text)) or not (triggers - {"casualty", "claim"}),
                 flags=_flags(text, bool(counts)),
             )
