@@ -440,6 +440,9 @@ def test_incidents_filters(store: Store) -> None:
     assert names(text='al-Shabaab "denied"') == ["kano_north_111km"]  # punctuation is not query syntax
     assert names(text="market", country="KE") == []
     assert names(text="   ") == newest_first  # no terms: no text filter
+    assert names(text="\x00\x13") == newest_first  # control characters are no terms either
+    assert names(text="gunmen\x00bus") == ["undated"]  # a NUL ends no query string early
+    assert names(text="\x00+{") == []
     for odd in ['"', '""', "*", "x*", "-", "NOT", "AND OR", "a:b", "(", "^", "NEAR(a b)", "o'brien", "日本"]:
         assert names(text=odd) == [], odd  # never a syntax error
 

@@ -13,7 +13,18 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from sqlalchemy import Engine, Integer, create_engine, event, func, literal, literal_column, select, table
+from sqlalchemy import (
+    Engine,
+    Integer,
+    create_engine,
+    event,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    true,
+)
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
@@ -154,11 +165,16 @@ def _sqlite_engine(url: URL, read_only: ReadOnly | None = None) -> Engine:
 
 
 _TERM = re.compile(r"\S+")
+#: Characters no search engine takes in a query: SQLite ends a string at a NUL ("unterminated
+#: string"), PostgreSQL refuses one; control characters and lone surrogates are no words.
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def text_match(engine_name: str, query: str) -> ColumnElement[bool]:
     """A condition on ``documents``: the title or text holds every term of ``query``."""
-    terms = _TERM.findall(query)
+    terms = _TERM.findall(_NOT_TEXT.sub(" ", query))
+    if not terms:
+        return true()  # nothing to look for: no text filter
     if engine_name == "sqlite":
         # Each term becomes an FTS5 phrase: quoted, so punctuation in it is never FTS5 syntax.
         fts = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
