@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 CASES = Path(__file__).parent / "cases"
+#: The publication date of a case that gives none: Wednesday 8 May 2024.
+PUBLISHED = "2024-05-08"
 
 
 def cases(stage: str) -> list[Any]:
@@ -38,3 +40,17 @@ def cases(stage: str) -> list[Any]:
     if dupes:
         raise ValueError(f"{path}: case ids used twice: {dupes}")
     return out
+
+
+def check_one_incident(case: dict[str, Any], fields: tuple[str, ...]) -> None:
+    """The case's text gives exactly one incident, whose ``expect`` fields (some of
+    ``fields``) are as the case says; the others are not compared."""
+    import incidex
+
+    expect = case["expect"]
+    unknown = set(expect) - set(fields)
+    assert not unknown, f"this stage's cases give only {fields}, not {sorted(unknown)}"
+    found = incidex.extract(case["text"], published=case.get("published", PUBLISHED))
+    assert len(found) == 1, [i.to_dict() for i in found]
+    got = found[0].to_dict()
+    assert {k: got[k] for k in expect} == expect, case.get("why", case["id"])

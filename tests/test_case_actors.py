@@ -13,27 +13,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from case_files import cases
+from case_files import cases, check_one_incident
 
-import incidex
 from incidex.actors import find_actors
 
-PUBLISHED = "2024-05-08"
 FIELDS = ("perpetrator", "claimed", "claim_status")
 
 
 @pytest.mark.parametrize("case", cases("actors"))
 def test_actor_case(case: dict[str, Any]) -> None:
     expect = case["expect"]
-    why = case.get("why", case["id"])
     if "actors" in expect:
         assert expect.keys() == {"actors"}, "an actors case checks only find_actors"
         got_actors = [[a.name, a.as_target] for a in find_actors(case["text"])]
-        assert got_actors == expect["actors"], why
+        assert got_actors == expect["actors"], case.get("why", case["id"])
         return
-    unknown = set(expect) - set(FIELDS)
-    assert not unknown, f"an actors case gives only {FIELDS} or actors, not {sorted(unknown)}"
-    found = incidex.extract(case["text"], published=case.get("published", PUBLISHED))
-    assert len(found) == 1, [i.to_dict() for i in found]
-    got = found[0].to_dict()
-    assert {k: got[k] for k in expect} == expect, why
+    check_one_incident(case, FIELDS)

@@ -10,20 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from case_files import cases
+from case_files import cases, check_one_incident
 
-import incidex
-
-PUBLISHED = "2024-05-08"
 FIELDS = ("place", "admin1", "country")
 
 
 @pytest.mark.parametrize("case", cases("places"))
 def test_place_case(case: dict[str, Any]) -> None:
-    expect = case["expect"]
-    unknown = set(expect) - set(FIELDS)
-    assert not unknown, f"a places case gives only {FIELDS}, not {sorted(unknown)}"
-    found = incidex.extract(case["text"], published=case.get("published", PUBLISHED))
-    assert len(found) == 1, [i.to_dict() for i in found]
-    got = found[0].to_dict()
-    assert {k: got[k] for k in expect} == expect, case.get("why", case["id"])
+    check_one_incident(case, FIELDS)

@@ -13,26 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from case_files import cases
+from case_files import cases, check_one_incident
 
-import incidex
 from incidex.classify import victims_of
 
-PUBLISHED = "2024-05-08"
 FIELDS = ("event_type", "sub_event_type", "target_type", "weapon")
 
 
 @pytest.mark.parametrize("case", cases("types"))
 def test_type_case(case: dict[str, Any]) -> None:
     expect = case["expect"]
-    why = case.get("why", case["id"])
     if "victims" in expect:
         assert expect.keys() == {"victims"}, "a victims case checks only victims_of"
-        assert victims_of(case["text"]) == expect["victims"], why
+        assert victims_of(case["text"]) == expect["victims"], case.get("why", case["id"])
         return
-    unknown = set(expect) - set(FIELDS)
-    assert not unknown, f"a types case gives only {FIELDS} or victims, not {sorted(unknown)}"
-    found = incidex.extract(case["text"], published=case.get("published", PUBLISHED))
-    assert len(found) == 1, [i.to_dict() for i in found]
-    got = found[0].to_dict()
-    assert {k: got[k] for k in expect} == expect, why
+    check_one_incident(case, FIELDS)
