@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,45 +25,16 @@ from incidex.reader import clean_title
 from incidex.store import open_store
 from tests import test_store
 
+# The good reports are the hostile benchmark's own (fictional; doc_id "good-0051").
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from bench_hostile import good_report  # noqa: E402
+
 # the storage suite's fixtures: each test runs on SQLite and on PostgreSQL (skipped, saying
 # why, where PostgreSQL is not installed)
 pg_cluster, db_url = test_store.pg_cluster, test_store.db_url
 
 GOOD_COUNT = 99
 POSITION = 51  # of the poison line, 1-based, as in the issue
-
-_TOWNS = [
-    "Kano",
-    "Maiduguri",
-    "Mogadishu",
-    "Kismayo",
-    "Baghdad",
-    "Mosul",
-    "Peshawar",
-    "Quetta",
-    "Gao",
-    "Mopti",
-]
-_ACTS = [
-    "Gunmen killed {n} people at a market in {town} on Monday, police said.",
-    "A roadside bomb killed {n} soldiers near {town} on Tuesday, the army said.",
-    "Militants abducted {n} farmers outside {town} on Wednesday, residents said.",
-    "An air strike on a compound in {town} killed {n} fighters on Thursday, officials said.",
-    "Rioters burned {n} shops in {town} on Friday after a disputed vote, witnesses said.",
-]
-
-
-def good_report(i: int) -> dict[str, str]:
-    """The i-th good report: its own text, id, URL and date, so none repeats another."""
-    text = _ACTS[i % len(_ACTS)].format(n=i % 17 + 2, town=_TOWNS[i % len(_TOWNS)])
-    text += f" Report number {i} of the desk's fictional wire: the figures were not confirmed."
-    return {
-        "doc_id": f"good-{i:03d}",
-        "text": text,
-        "url": f"https://wire.example.com/2024/05/report-{i}",
-        "published": f"2024-05-{i % 28 + 1:02d}",
-        "title": f"Report {i}",
-    }
 
 
 @dataclass(frozen=True)
@@ -165,7 +137,7 @@ def check_run(
     rc, summary, failed = ingest(capsys, path, url, *options)
     assert rc == 0, summary
     ids = stored_ids(url)
-    assert {f"good-{i:03d}" for i in range(1, GOOD_COUNT + 1)} <= ids, "every good document is stored"
+    assert {f"good-{i:04d}" for i in range(1, GOOD_COUNT + 1)} <= ids, "every good document is stored"
     undecided = [p for p in poisons if p.stored is None]
     for poison in undecided:  # kept, or failed with a line that names it
         assert (poison.name in ids) != any(poison.name in line for line in failed), (poison.name, failed)
